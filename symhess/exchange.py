@@ -65,13 +65,13 @@ def _object(value: Any, where: str, keys: set[str], required: set[str]) -> dict[
 def nested_array(value: Any, where: str, shape: tuple[int, ...], names: str) -> np.ndarray:
     """A nested JSON list of exact numbers with the given shape, as an object array.
 
-    ``names`` describes the nesting for messages, e.g. ``"[out][in][k]"``.
+    ``names`` describes the whole nesting for messages, e.g. ``"[out][in][k] = [2, 1, 3]"``.
     """
     if len(shape) == 0:
         return exact(value, where)  # type: ignore[return-value]
     if not isinstance(value, list) or len(value) != shape[0]:
         got = f"a list of length {len(value)}" if isinstance(value, list) else type(value).__name__
-        raise InputError(where, f"a nested list of shape {names} = {list(shape)} ({shape[0]} items here)", got)
+        raise InputError(where, f"a list of {shape[0]} items (the whole is nested as {names})", got)
     out = np.empty(shape, dtype=object)
     for i, item in enumerate(value):
         out[i] = nested_array(item, f"{where}[{i}]", shape[1:], names)
@@ -121,7 +121,7 @@ def network_from_json(doc: Any) -> Network:
             if K < 1:
                 raise InputError(f"{where}.weight", "a non-empty list [K][channels*length]", layer["weight"])
             w = nested_array(layer["weight"], f"{where}.weight", (K, channels * length),
-                             f"[K][channels*length = {channels}*{length}]")
+                             f"[K][channels*length] = [{K}, {channels}*{length}]")
             weights.append(w.reshape(K, channels, length))
             arch = Architecture(d0, tuple(convs), K, activation)
             return Network(arch, tuple(weights))
@@ -132,7 +132,7 @@ def network_from_json(doc: Any) -> Network:
         if len(dims) < 3:
             raise InputError(f"{where}.weight", "a nested list [out][in][k] of numbers", layer["weight"])
         out, k = dims[0], dims[2]
-        w = nested_array(layer["weight"], f"{where}.weight", (out, channels, k), f"[out][in = {channels}][k]")
+        w = nested_array(layer["weight"], f"{where}.weight", (out, channels, k), f"[out][in][k] = [{out}, {channels}, {k}]")
         if k > length + 2 * padding:
             raise InputError(f"{where}.weight", f"filters of size at most the padded input length {length + 2 * padding}", k)
         convs.append(ConvLayer(out, k, stride, padding))
@@ -151,8 +151,8 @@ def dataset_from_json(doc: Any, arch: Architecture) -> Dataset:
         raise InputError("targets", f"a list of {len(inputs)} targets (one per input), each of {arch.outputs} numbers",
                          f"{len(targets)} items" if isinstance(targets, list) else targets)
     n = len(inputs)
-    x = nested_array(inputs, "inputs", (n, arch.input_dim), f"[n][input_dim = {arch.input_dim}]")
-    y = nested_array(targets, "targets", (n, arch.outputs), f"[n][K = {arch.outputs}]")
+    x = nested_array(inputs, "inputs", (n, arch.input_dim), f"[n][input_dim] = [{n}, {arch.input_dim}]")
+    y = nested_array(targets, "targets", (n, arch.outputs), f"[n][K] = [{n}, {arch.outputs}]")
     return Dataset(x, y)
 
 
@@ -166,12 +166,12 @@ def load_dataset(path: str | Path, arch: Architecture) -> Dataset:
     return dataset_from_json(read_json(path, "--data"), arch)
 
 
-def _strings(a: np.ndarray) -> Any:
+def _strings(a: Any) -> Any:
     """Nested lists of exact numbers as JSON integers or ``"p/q"`` strings."""
-    if a.ndim == 0:
-        s = fraction_str(a.item())
-        return int(s) if "/" not in s else s
-    return [_strings(sub) for sub in a]
+    if isinstance(a, np.ndarray):
+        return [_strings(sub) for sub in a]
+    text = fraction_str(a)
+    return text if "/" in text else int(text)
 
 
 def network_to_json(net: Network) -> dict[str, Any]:
