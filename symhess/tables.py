@@ -1,0 +1,404 @@
+"""Exact rank tables: the paper's figures (Figures 1, 2(a), 2(b), 3, the square-root law) as sweeps.
+
+A table is a registered :class:`TableSpec`: one or more series (architecture families ``value -> Architecture``),
+the swept values (a small default sweep and a ``--full`` one), how many random instances
+(seeds) per point, and how one instance is measured. The generic runner
+:func:`run_table` maps every (point, seed) instance through
+:func:`symhess.parallel.map_instances` (ordered, so ``--jobs N`` gives the serial result)
+and folds the seeds of a point into one :class:`TableRow`:
+
+* the **generic rank** of ``H_O``, ``H_F``, ``H_L``: the maximum over the seeds of the
+  certified exact ranks (a random instance can only lose rank, never gain it);
+* the bounds of :func:`symhess.bounds.network_bounds` at each instance's own data ranks
+  ``r = rank Σ_xx``, ``s = rank Ω`` (maximum over the seeds), whether every instance
+  respects its own bound (``holds``) and which parts attain it (``tight``);
+* ``p`` (parameters), ``n`` (samples), and ``degenerate``: how many seeds drew data with
+  rank-deficient ``Σ_xx`` (``r < min(n, d_0)``), reported, never hidden.
+
+Adding a table = adding one :class:`TableSpec` to :data:`TABLES` (see :func:`register`).
+A spec may replace :attr:`TableSpec.measure` (cross-entropy, ReLU redraws, training
+checkpoints, real data) as long as it returns an :class:`InstanceResult`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from .data import Dataset, random_dataset
+from .hessians import PARTS, input_covariance, mse_hessians, residual_input_covariance
+from .networks import Architecture, ConvLayer, Network, random_network
+from .output import FORMATS, render_table
+from .parallel import map_instances
+from .rank import exact_rank
+from .scalars import InputError
+
+PART_LABELS = {"outer": "O", "functional": "F", "loss": "L"}
+"""Short names of the three Hessians in column headers: ``rank_O`` is ``rank H_O``."""
+
+
+@dataclass(frozen=True)
+class PartRanks:
+    """One integer per Hessian: ``H_O`` (outer), ``H_F`` (functional), ``H_L`` (loss)."""
+
+    outer: int
+    functional: int
+    loss: int
+
+    def get(self, part: str) -> int:
+        return getattr(self, part)
+
+    @staticmethod
+    def max_of(items: Sequence["PartRanks"]) -> "PartRanks":
+        """Entry-wise maximum."""
+        return PartRanks(*(max(x.get(p) for x in items) for p in PARTS))
+
+
+@dataclass(frozen=True)
+class Series:
+    """One curve of a table: a label (``""`` when the table has one) and its architecture family.
+
+    ``family`` maps the swept value to an :class:`Architecture`; it must be a module-level
+    function so sweeps can run in worker processes.
+    """
+
+    label: str
+    family: Callable[[int], Architecture]
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One point of a sweep: the swept ``value`` on a series, its architecture and the data it sees."""
+
+    value: int
+    series: str
+    arch: Architecture
+    samples: int
+    dataset: str = "integer"
+    loss: str = "mse"
+
+
+@dataclass(frozen=True)
+class InstanceResult:
+    """One random instance (``seed``) of a sweep point, measured exactly.
+
+    ``ranks``: certified exact ranks (``certified`` says every rank was proved);
+    ``r``, ``s``: exact ranks of ``Σ_xx`` and ``Ω``; ``bounds``: the theory's bounds at
+    this instance's ``(r, s)``, or ``None`` when no bound applies; ``bound_source``: the
+    theorem(s) they come from.
+    """
+
+    seed: int
+    ranks: PartRanks
+    r: int
+    s: int
+    certified: bool
+    bounds: PartRanks | None = None
+    bound_source: str = ""
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A sweep point folded over its seeds (see the module docstring for each field)."""
+
+    value: int
+    series: str
+    params: int
+    samples: int
+    r: int
+    s: int
+    ranks: PartRanks
+    bounds: PartRanks | None
+    bound_source: str
+    holds: bool | None
+    tight: tuple[str, ...]
+    seeds: int
+    degenerate: int
+    certified: bool
+
+    def to_dict(self, swept: str, with_series: bool = False) -> dict[str, Any]:
+        """Flat row for :func:`symhess.output.render_table`; keys are the table's columns."""
+        out: dict[str, Any] = {"series": self.series} if with_series else {}
+        out |= {swept: self.value, "p": self.params, "n": self.samples, "r": self.r, "s": self.s}
+        for part in PARTS:
+            tag = PART_LABELS[part]
+            out[f"rank_{tag}"] = self.ranks.get(part)
+            out[f"bound_{tag}"] = None if self.bounds is None else self.bounds.get(part)
+        out["holds"] = self.holds
+        out["tight"] = ",".join(PART_LABELS[p] for p in self.tight) if self.tight else ("-" if self.bounds else None)
+        out["bound_source"] = self.bound_source or None
+        out["seeds"] = self.seeds
+        out["degenerate"] = self.degenerate
+        out["certified"] = self.certified
+        return out
+
+
+@dataclass(frozen=True)
+class LogLogFit:
+    """Least-squares slope of ``log rank(H_part)`` against ``log p`` over the ``points`` largest ``p``."""
+
+    part: str
+    points: int
+    slope: float
+    params: tuple[int, ...]
+
+    def note(self) -> str:
+        return (f"fitted log-log slope of rank(H_{PART_LABELS[self.part]}) vs p over the {self.points} "
+                f"largest points (p = {', '.join(map(str, self.params))}): {self.slope:.3f}")
+
+
+def default_samples(arch: Architecture) -> int:
+    """``n = d_0 + 2``: enough samples for a full-rank ``Σ_xx`` (``r = d_0``) on generic data."""
+    return arch.input_dim + 2
+
+
+def ranks_of_instance(net: Network, data: Dataset) -> tuple[PartRanks, bool]:
+    """Certified exact ranks of ``H_O``, ``H_F``, ``H_L`` (MSE) and whether all three are proved."""
+    hessians = mse_hessians(net, data)
+    results = [exact_rank(hessians.part(part)) for part in PARTS]
+    return PartRanks(*(res.rank for res in results)), all(res.certified for res in results)
+
+
+def data_ranks(net: Network, data: Dataset) -> tuple[int, int]:
+    """``(r, s) = (rank Σ_xx, rank Ω)``, exact (the only data the bounds depend on)."""
+    return exact_rank(input_covariance(data)).rank, exact_rank(residual_input_covariance(net, data)).rank
+
+
+def bounds_of(arch: Architecture, r: int, s: int, loss: str) -> tuple[PartRanks | None, str]:
+    """The theory's bounds at data ranks ``(r, s)``, or ``(None, "")`` while no bound module exists."""
+    try:
+        from .bounds import network_bounds
+    except ImportError:
+        return None, ""
+    b = network_bounds(arch, r, s, loss=loss)
+    return PartRanks(int(b.outer), int(b.functional), int(b.loss)), b.source
+
+
+def measure_mse(point: SweepPoint, seed: int) -> InstanceResult:
+    """The default measurement: random exact network and data from ``seed``, MSE Hessian ranks."""
+    net = random_network(point.arch, seed)
+    data = random_dataset(point.arch, point.samples, seed, point.dataset)
+    ranks, certified = ranks_of_instance(net, data)
+    r, s = data_ranks(net, data)
+    bounds, source = bounds_of(point.arch, r, s, point.loss)
+    return InstanceResult(seed, ranks, r, s, certified, bounds, source)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A named sweep. ``measure`` must be a module-level function (picklable).
+
+    ``series``: one or more curves (:class:`Series`), each swept over the same values.
+    ``values`` / ``full_values``: swept values of the default and ``--full`` sweeps.
+    ``plot_x``: ``"value"`` (the swept variable) or ``"p"``; ``log_log``: log axes.
+    ``fit_points``: if > 0, fit the log-log slope of each rank vs ``p`` over that many
+    largest points (the square-root law).
+    """
+
+    name: str
+    title: str
+    swept: str
+    series: tuple[Series, ...]
+    values: tuple[int, ...]
+    full_values: tuple[int, ...]
+    seeds: int = 3
+    samples: Callable[[Architecture], int] = default_samples
+    dataset: str = "integer"
+    loss: str = "mse"
+    measure: Callable[[SweepPoint, int], InstanceResult] = measure_mse
+    plot_x: str = "value"
+    log_log: bool = False
+    fit_points: int = 0
+    description: str = ""
+
+    def points(self, full: bool = False) -> tuple[SweepPoint, ...]:
+        """The sweep points (default or ``--full`` sizes)."""
+        out = []
+        for series in self.series:
+            for v in (self.full_values if full else self.values):
+                arch = series.family(v)
+                out.append(SweepPoint(v, series.label, arch, self.samples(arch), self.dataset, self.loss))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class TableResult:
+    """A computed table: the spec, its rows, fits, and how it was run."""
+
+    spec: TableSpec
+    rows: tuple[TableRow, ...]
+    fits: tuple[LogLogFit, ...]
+    seed: int
+    full: bool
+
+    def records(self) -> list[dict[str, Any]]:
+        with_series = len(self.spec.series) > 1
+        return [row.to_dict(self.spec.swept, with_series) for row in self.rows]
+
+    def notes(self) -> list[str]:
+        """Lines printed under the table: how ranks were obtained, fits, bound status."""
+        lines = [f"generic rank = max over {self.spec.seeds} seeds (base seed {self.seed}) of certified exact "
+                 f"ranks; sweep: {'full' if self.full else 'default'}"]
+        if self.rows and self.rows[0].bounds is None:
+            lines.append("bounds: not available (symhess.bounds missing)")
+        elif any(row.holds is False for row in self.rows):
+            lines.append("BOUND VIOLATED at some point (holds = no)")
+        lines.extend(fit.note() for fit in self.fits)
+        return lines
+
+    def render(self, fmt: str) -> str:
+        """``md``: title, table, notes; ``csv``: the rows only; ``json``: an object with rows, fits, notes."""
+        if fmt == "md":
+            head = f"## {self.spec.name}: {self.spec.title}\n\n"
+            desc = f"{self.spec.description}\n\n" if self.spec.description else ""
+            return head + desc + render_table(self.records(), "md") + "\n" + "".join(f"- {n}\n" for n in self.notes())
+        if fmt == "csv":
+            return render_table(self.records(), "csv")
+        if fmt == "json":
+            doc = {"table": self.spec.name, "title": self.spec.title, "swept": self.spec.swept,
+                   "seed": self.seed, "full": self.full, "seeds": self.spec.seeds,
+                   "rows": json.loads(render_table(self.records(), "json")),
+                   "fits": [{"part": f.part, "points": f.points, "slope": f.slope, "p": list(f.params)}
+                            for f in self.fits],
+                   "notes": self.notes()}
+            return json.dumps(doc, indent=2) + "\n"
+        raise InputError("--format", f"one of {', '.join(FORMATS)}", fmt)
+
+
+# --- the runner -----------------------------------------------------------------------------
+
+
+def instance_seeds(base: int, count: int) -> tuple[int, ...]:
+    """Seeds of one point's instances: ``base·1000 + i`` for ``i < count`` (disjoint across bases)."""
+    return tuple(base * 1000 + i for i in range(count))
+
+
+def _measure_item(item: tuple[TableSpec, SweepPoint, int]) -> InstanceResult:
+    spec, point, seed = item
+    return spec.measure(point, seed)
+
+
+def fold_row(point: SweepPoint, results: Sequence[InstanceResult]) -> TableRow:
+    """One row from the instances of one point (generic rank = entry-wise maximum)."""
+    ranks = PartRanks.max_of([res.ranks for res in results])
+    with_bounds = [res for res in results if res.bounds is not None]
+    bounds = PartRanks.max_of([res.bounds for res in with_bounds]) if with_bounds else None
+    holds = all(res.ranks.get(p) <= res.bounds.get(p) for res in with_bounds for p in PARTS) if with_bounds else None
+    tight = tuple(p for p in PARTS if bounds is not None and ranks.get(p) == bounds.get(p))
+    full_r = min(point.samples, point.arch.input_dim)
+    return TableRow(
+        value=point.value, series=point.series, params=point.arch.num_params, samples=point.samples,
+        r=max(res.r for res in results), s=max(res.s for res in results),
+        ranks=ranks, bounds=bounds, bound_source=results[0].bound_source if with_bounds else "",
+        holds=holds, tight=tight, seeds=len(results),
+        degenerate=sum(res.r < full_r for res in results),
+        certified=all(res.certified for res in results))
+
+
+def loglog_slope(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Least-squares slope of ``log y`` on ``log x`` (needs two distinct ``x`` and ``y > 0``)."""
+    lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    sxx = sum((a - mx) ** 2 for a in lx)
+    if sxx == 0:
+        raise ValueError("log-log fit needs at least two distinct x values")
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sxx
+
+
+def fit_rows(rows: Sequence[TableRow], points: int) -> tuple[LogLogFit, ...]:
+    """Log-log slopes of each rank vs ``p`` over the ``points`` rows of largest ``p`` (rank > 0)."""
+    top = sorted(rows, key=lambda row: row.params)[-points:]
+    fits = []
+    for part in PARTS:
+        use = [row for row in top if row.ranks.get(part) > 0]
+        if len({row.params for row in use}) >= 2:
+            slope = loglog_slope([row.params for row in use], [row.ranks.get(part) for row in use])
+            fits.append(LogLogFit(part, len(use), slope, tuple(row.params for row in use)))
+    return tuple(fits)
+
+
+def run_table(spec: TableSpec, full: bool = False, seed: int = 0, jobs: int | None = 1,
+              progress: bool = True) -> TableResult:
+    """Compute ``spec`` (every point × every seed, in parallel with ``jobs`` processes)."""
+    points = spec.points(full)
+    seeds = instance_seeds(seed, spec.seeds)
+    items = [(spec, point, s) for point in points for s in seeds]
+    results = map_instances(_measure_item, items, jobs, progress=f"table {spec.name}" if progress else None)
+    k = len(seeds)
+    rows = tuple(fold_row(point, results[i * k:(i + 1) * k]) for i, point in enumerate(points))
+    fits = fit_rows(rows, spec.fit_points) if spec.fit_points else ()
+    return TableResult(spec, rows, fits, seed, full)
+
+
+# --- the registry ---------------------------------------------------------------------------
+
+TABLES: dict[str, TableSpec] = {}
+"""Every table by name; :func:`register` adds one."""
+
+
+def register(spec: TableSpec) -> TableSpec:
+    """Add ``spec`` to :data:`TABLES` (names are unique)."""
+    if spec.name in TABLES:
+        raise ValueError(f"table {spec.name!r} is already registered")
+    TABLES[spec.name] = spec
+    return spec
+
+
+def get_table(name: str) -> TableSpec:
+    """The registered table ``name``, or :class:`InputError` listing the known names."""
+    if name not in TABLES:
+        raise InputError("NAME", f"one of the tables {', '.join(sorted(TABLES))}", name)
+    return TABLES[name]
+
+
+def two_layer_cnn(channels: int) -> Architecture:
+    """Figures 1 / 2(a): ``d_0 = 10``, two conv layers of ``channels`` filters of size 3, ``K = 2``."""
+    return Architecture(10, (ConvLayer(channels, 3), ConvLayer(channels, 3)), 2)
+
+
+def one_layer_cnn(kernel_size: int) -> Architecture:
+    """Figure 2(b): ``d_0 = 8``, one conv layer of 3 filters of size ``kernel_size``, ``K = 2``."""
+    return Architecture(8, (ConvLayer(3, kernel_size),), 2)
+
+
+def lcn(kernel_size: int) -> Architecture:
+    """Figure 3 (LCN, Theorem 9): ``d_0 = 12``, 3 channels, non-overlapping patches of ``kernel_size``, ``K = 2``."""
+    return Architecture.locally_connected(12, 3, kernel_size, 2, weight_sharing=False)
+
+
+def lcn_shared(kernel_size: int) -> Architecture:
+    """Figure 3 (LCN + weight sharing, Theorem 10): as :func:`lcn` with one shared filter bank."""
+    return Architecture.locally_connected(12, 3, kernel_size, 2, weight_sharing=True)
+
+
+def sqrt_law_cnn(channels: int) -> Architecture:
+    """Square-root law: ``d_0 = 6``, two conv layers of ``channels`` filters of size 2, ``K = 2``."""
+    return Architecture(6, (ConvLayer(channels, 2), ConvLayer(channels, 2)), 2)
+
+
+register(TableSpec(
+    name="channels", title="Figure 1 / 2(a): 2-hidden-layer linear CNN, ranks vs channels",
+    swept="channels", series=(Series("", two_layer_cnn),), values=(1, 2, 3, 4, 6, 8), full_values=(1, 2, 3, 4, 6, 8, 10, 12, 16),
+    description="d_0 = 10, filters 3 and 3, K = 2, n = 12 integer samples; same m in both hidden layers. "
+                "p grows quadratically in m, the ranks linearly."))
+register(TableSpec(
+    name="filter-size", title="Figure 2(b): 1-hidden-layer linear CNN, ranks vs filter size",
+    swept="k", series=(Series("", one_layer_cnn),), values=(1, 2, 3, 4, 5, 6, 7, 8), full_values=(1, 2, 3, 4, 5, 6, 7, 8),
+    description="d_0 = 8, m = 3 channels, K = 2, n = 10 integer samples. Theorems 7/8 are exact: "
+                "'tight' should list O and F at every k."))
+register(TableSpec(
+    name="lcn", title="Figure 3: LCN and LCN + weight sharing, ranks vs filter size",
+    swept="k", series=(Series("LCN", lcn), Series("LCN+WS", lcn_shared)),
+    values=(1, 2, 3, 4, 6, 12), full_values=(1, 2, 3, 4, 6, 12),
+    description="d_0 = 12, m = 3, K = 2, stride = filter size k (t = d_0/k non-overlapping patches), "
+                "n = 14 integer samples. LCN: a distinct filter bank per patch (Theorem 9); "
+                "LCN+WS: one shared bank (Theorem 10)."))
+register(TableSpec(
+    name="sqrt-law", title="Square-root law: rank vs number of parameters as channels grow",
+    swept="channels", series=(Series("", sqrt_law_cnn),), values=(2, 3, 4, 6, 8, 12), full_values=(2, 4, 8, 12, 16, 24, 32),
+    seeds=2, plot_x="p", log_log=True, fit_points=3,
+    description="d_0 = 6, filters 2 and 2, K = 2, n = 8 integer samples. rank(H_L) grows linearly in m "
+                "and p quadratically, so the log-log slope of rank vs p tends to 1/2; fitted below "
+                "over the largest points of this sweep."))
