@@ -1,0 +1,156 @@
+"""Shared machinery of the route-comparison claims (Propositions 2, 3, 4).
+
+Each of those claims compares the literal block formulas (route (a),
+:mod:`symhess.block_formulas`) with the production Hessians
+(:mod:`symhess.hessians`) and, on the smallest instances, with sympy's direct
+differentiation of the loss (route (b), :mod:`symhess.symbolic`). An identity is
+checked entry by entry, exactly; the observed value is the number of entries that
+differ (``0`` expected), so a failure says how badly it failed.
+
+Not a claim itself (the registry skips modules starting with ``_``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import flint
+import numpy as np
+import sympy
+
+from symhess.block_formulas import (BlockFormulaHessians, ToeplitzedNetwork, block_formula_hessians,
+                                    functional_block, outer_block, parameter_block)
+from symhess.data import Dataset, random_dataset
+from symhess.hessians import HessianParts, mse_hessians
+from symhess.matrices import to_fmpq_mat
+from symhess.networks import Architecture, ConvLayer, Network, random_network
+from symhess.toeplitz import ReluKinkError, forward
+
+from .framework import CheckResult, compare_exact, degenerate
+
+DIRECT_MAX_PARAMS = 16
+"""Largest ``p`` for which the sympy route (b) is run in a check (it is slow)."""
+
+
+@dataclass(frozen=True)
+class RouteInstance:
+    """A network architecture, ``n`` samples, and the seeds tried until a draw has no ReLU kink."""
+
+    arch: Architecture
+    n: int
+    seeds: tuple[int, ...] = tuple(range(12))
+
+    @property
+    def label(self) -> str:
+        return f"{self.arch.describe()}, n={self.n}"
+
+    @property
+    def direct(self) -> bool:
+        """Whether sympy's direct Hessian is also compared (small ``p`` only)."""
+        return self.arch.num_params <= DIRECT_MAX_PARAMS
+
+
+def kink_free_draw(arch: Architecture, n: int, seeds: tuple[int, ...]) -> tuple[Network, Dataset, int] | None:
+    """The first ``(network, data, seed)`` with no exactly-zero ReLU pre-activation, or ``None``.
+
+    Linear networks never kink, so their first seed is returned.
+    """
+    for seed in seeds:
+        net, data = random_network(arch, seed), random_dataset(arch, n, seed)
+        try:
+            for x in data.inputs:
+                forward(net, x)
+        except ReluKinkError:
+            continue
+        return net, data, seed
+    return None
+
+
+def differing_entries(a: flint.fmpq_mat, b: flint.fmpq_mat) -> int:
+    """Number of positions where ``a`` and ``b`` differ (shapes must agree)."""
+    if (a.nrows(), a.ncols()) != (b.nrows(), b.ncols()):
+        raise ValueError(f"shape mismatch {a.nrows()}x{a.ncols()} vs {b.nrows()}x{b.ncols()}")
+    return sum(1 for u, v in zip(a.entries(), b.entries()) if u != v)
+
+
+def identity_result(claim: str, instance: str, what: str, observed: flint.fmpq_mat,
+                    expected: flint.fmpq_mat) -> CheckResult:
+    """``holds`` iff the two exact matrices are equal; observed = number of differing entries."""
+    diff = differing_entries(observed, expected)
+    return compare_exact(claim, f"{instance} [{what}]", 0, diff,
+                         f"{observed.nrows()}x{observed.ncols()}, {diff} differing entries")
+
+
+def default_instances(full: bool) -> list[RouteInstance]:
+    """Small linear and ReLU nets with stride and padding (``full``: also deeper and wider)."""
+    out = []
+    for act in ("linear", "relu"):
+        out.append(RouteInstance(Architecture(4, (ConvLayer(2, 2, stride=2, padding=1),), 1, act), 2))
+        out.append(RouteInstance(Architecture(6, (ConvLayer(2, 3), ConvLayer(2, 2, stride=2, padding=1)), 2, act), 3))
+        if full:
+            out.append(RouteInstance(Architecture(9, (ConvLayer(2, 3, padding=1), ConvLayer(3, 2, stride=2),
+                                                      ConvLayer(2, 2, padding=1)), 2, act), 4))
+            out.append(RouteInstance(Architecture(7, (ConvLayer(3, 7),), 3, act), 4))  # an FCN
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class RouteResults:
+    """Both routes on one kink-free draw (``direct`` only for small ``p``)."""
+
+    label: str
+    tn: ToeplitzedNetwork
+    route_a: BlockFormulaHessians
+    production: HessianParts
+    direct: dict[str, sympy.Matrix] | None
+
+
+def evaluate(claim: str, inst: RouteInstance, with_direct: bool = True) -> RouteResults | CheckResult:
+    """Compute both routes on the first kink-free draw, or a ``degenerate instance`` result.
+
+    ``with_direct``: also sympy's direct Hessian when ``inst.direct`` (small ``p``).
+    """
+    found = kink_free_draw(inst.arch, inst.n, inst.seeds)
+    if found is None:
+        return degenerate(claim, inst.label, f"every seed in {list(inst.seeds)} hits an exact ReLU kink")
+    net, data, seed = found
+    direct = None
+    if with_direct and inst.direct:
+        from symhess.symbolic import direct_hessians
+        direct = direct_hessians(net, data)
+    return RouteResults(f"{inst.label}, seed={seed}", ToeplitzedNetwork.build(net, data),
+                        block_formula_hessians(net, data), mse_hessians(net, data), direct)
+
+
+def block_pairs(L: int) -> Iterator[tuple[int, int]]:
+    """``(k, l)`` with ``1 ≤ k ≤ l ≤ L`` (the lower triangle follows by symmetry)."""
+    return ((k, l) for k in range(1, L + 1) for l in range(k, L + 1))
+
+
+def compare_blocks(claim: str, res: RouteResults, part: str) -> list[CheckResult]:
+    """Per block ``(k, l)``: ``D_kᵀ Ĥ^{(k,l)} D_l`` (Prop 2 or 3) equals the production block.
+
+    For linear nets the covariance form (``Σ_xx``, ``Ω``) is checked against the
+    per-sample form as well; with small ``p``, route (a) against sympy's direct Hessian.
+    """
+    block_of = outer_block if part == "outer" else functional_block
+    net = res.tn.net
+    out = []
+    forms = ("covariance", "per-sample") if net.arch.activation == "linear" else ("per-sample",)
+    for k, l in block_pairs(net.arch.depth):
+        blocks = {form: to_fmpq_mat(parameter_block(net, block_of(res.tn, k, l, form), k, l)) for form in forms}
+        for form, blk in blocks.items():
+            out.append(identity_result(claim, res.label, f"{part} block ({k},{l}), {form} form",
+                                       blk, res.production.block(part, k, l)))
+    out.append(identity_result(claim, res.label, f"{part}: Dᵀ Ĥ D vs production", res.route_a.as_fmpq(part),
+                               res.production.part(part)))
+    if res.direct is not None:
+        out.append(identity_result(claim, res.label, f"{part}: route (a) vs sympy direct",
+                                   res.route_a.as_fmpq(part), sympy_to_fmpq(res.direct[part])))
+    return out
+
+
+def sympy_to_fmpq(m: sympy.Matrix) -> flint.fmpq_mat:
+    """A rational ``sympy.Matrix`` as ``fmpq_mat`` (a non-rational entry raises)."""
+    return to_fmpq_mat(np.array(m.tolist(), dtype=object))
