@@ -1,0 +1,170 @@
+"""Generic instances for the rank claims: draw (network, data) across seeds, detect degeneracy.
+
+A rank bound is a statement about *generic* weights and data: outside a measure-zero
+set the rank takes its maximum value. A random integer draw can land on the bad set
+(rank-deficient data, a zero filter, an exact ReLU kink), so every claim evaluates
+several seeds, discards the draws that are provably degenerate (reported, never
+silently passed) and compares the **generic rank** — the maximum exact rank over the
+non-degenerate draws — with the bound.
+
+Everything is exact: ``r = rank Σ_xx`` and ``s = rank Ω`` and every Hessian rank come
+from :func:`symhess.rank.exact_rank` (certified over ℚ).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Sequence
+
+import flint
+
+from symhess.data import Dataset, random_dataset
+from symhess.bounds import data_ranks
+from symhess.hessians import HessianParts, mse_hessians
+from symhess.networks import Architecture, Network, random_network
+from symhess.rank import exact_rank
+from symhess.toeplitz import ReluKinkError
+
+from .framework import DEGENERATE, CheckResult, compare_bound, degenerate
+
+
+@dataclass(frozen=True)
+class Instance:
+    """What a rank claim is checked on: an architecture, ``n`` samples, several seeds.
+
+    ``label`` is the human description used in the results table.
+    """
+
+    arch: Architecture
+    n: int
+    seeds: tuple[int, ...] = (0, 1, 2)
+    kind: str = "integer"
+
+    @property
+    def label(self) -> str:
+        return f"{self.arch.describe()}, n={self.n}, seeds={list(self.seeds)}"
+
+
+@dataclass(eq=False)
+class Draw:
+    """One (network, data) draw with exact ``r``, ``s`` and lazily computed exact ranks.
+
+    ``why_degenerate`` is ``None`` for a generic-looking draw, else the reason.
+    """
+
+    net: Network
+    data: Dataset
+    r: int
+    s: int
+    why_degenerate: str | None
+    hessians: HessianParts | None
+    _ranks: dict = field(default_factory=dict)
+
+    def rank(self, part: str, column_block: int | None = None) -> int:
+        """Certified exact rank of ``H_part`` (or of its column block ``l``, 1-based)."""
+        key = (part, column_block)
+        if key not in self._ranks:
+            assert self.hessians is not None, "no Hessians on a degenerate draw"
+            M = self.hessians.part(part) if column_block is None else self.hessians.column_block(part, column_block)
+            res = exact_rank(M)
+            assert res.certified
+            self._ranks[key] = res.rank
+        return self._ranks[key]
+
+
+def certified_rank(M: flint.fmpq_mat) -> int:
+    """``rank M`` over ℚ, certified (lower bound by a minor, upper bound by a verified kernel)."""
+    res = exact_rank(M)
+    assert res.certified
+    return res.rank
+
+
+def degeneracy(net: Network, data: Dataset, r: int, s: int) -> str | None:
+    """Why this draw is not generic, or ``None``.
+
+    Generic means: ``r = min(n, d_0)`` (the data span as much as they can), ``s = min(K, r)``
+    (residuals as independent as they can be), and no filter is identically zero.
+    """
+    arch = net.arch
+    if r < min(data.n, arch.input_dim):
+        return f"data rank r={r} < min(n, d0)={min(data.n, arch.input_dim)}"
+    if s < min(arch.outputs, r):
+        return f"residual-input rank s={s} < min(K, r)={min(arch.outputs, r)}"
+    for l, w in enumerate(net.weights, start=1):
+        if all(v == 0 for v in w.flat):
+            return f"layer {l} weight is zero"
+    return None
+
+
+@lru_cache(maxsize=64)
+def draw(arch: Architecture, n: int, seed: int, kind: str = "integer") -> Draw:
+    """The (network, data) of ``seed`` with its exact ``r``, ``s``, Hessians and degeneracy.
+
+    Cached per process: several claims check the same instances.
+    """
+    net, data = random_network(arch, seed), random_dataset(arch, n, seed, kind)
+    try:
+        r, s = data_ranks(net, data)
+        why = degeneracy(net, data, r, s)
+        hess = mse_hessians(net, data) if why is None else None
+    except ReluKinkError as err:
+        return Draw(net, data, -1, -1, f"ReLU kink: {err}", None)
+    return Draw(net, data, r, s, why, hess)
+
+
+def generic_draws(inst: Instance) -> list[Draw]:
+    """The non-degenerate draws of ``inst`` (possibly empty)."""
+    return [d for d in (draw(inst.arch, inst.n, seed, inst.kind) for seed in inst.seeds) if d.why_degenerate is None]
+
+
+def degeneracy_report(inst: Instance) -> str:
+    """The reasons every draw of ``inst`` was discarded, one per seed."""
+    reasons = [f"seed {seed}: {draw(inst.arch, inst.n, seed, inst.kind).why_degenerate}" for seed in inst.seeds]
+    return "; ".join(reasons)
+
+
+def generic_rank(draws: Sequence[Draw], part: str, column_block: int | None = None) -> int:
+    """The generic rank: maximum exact rank over the draws."""
+    return max(d.rank(part, column_block) for d in draws)
+
+
+def check_rank_bounds(claim: str, inst: Instance,
+                      bounds: Callable[[Architecture, int, int], Sequence[tuple[str, str, int | None, int]]]
+                      ) -> list[CheckResult]:
+    """Compare generic exact ranks with bounds.
+
+    ``bounds(arch, r, s)`` lists ``(what, part, column_block, bound)``: the label of the
+    sub-statement, the Hessian part (``"outer"``, ``"functional"``, ``"loss"``), the
+    column block (``None`` for the whole matrix) and the bound. One result per item;
+    one ``degenerate instance`` result when every draw is degenerate.
+    """
+    draws = generic_draws(inst)
+    if not draws:
+        return [degenerate(claim, inst.label, degeneracy_report(inst))]
+    r, s = draws[0].r, draws[0].s
+    out = []
+    for what, part, block, bound in bounds(inst.arch, r, s):
+        observed = generic_rank(draws, part, block)
+        out.append(compare_bound(claim, f"{inst.label} [{what}]", bound, observed,
+                                 f"r={r}, s={s}, p={inst.arch.num_params}, generic over {len(draws)} draws"))
+    return out
+
+
+def exact_claim_verdicts(results: Sequence[CheckResult]) -> list[CheckResult]:
+    """For a claim said to be *exact*: a bound that holds but is not attained is a violation.
+
+    The generic rank must equal the formula; ``holds`` (strictly below) becomes ``violated``
+    with the gap in the detail.
+    """
+    out = []
+    for res in results:
+        if res.verdict == "holds":
+            res = CheckResult(res.claim, res.instance, res.expected, res.observed, "violated",
+                              f"claimed exact, generic rank {res.observed} < formula {res.expected}; {res.detail}")
+        out.append(res)
+    return out
+
+
+__all__ = ["Instance", "Draw", "draw", "generic_draws", "generic_rank", "data_ranks", "degeneracy",
+           "check_rank_bounds", "exact_claim_verdicts", "certified_rank", "DEGENERATE"]
