@@ -27,7 +27,7 @@ literal Kronecker forms live in :mod:`symhess.block_formulas` and are checked eq
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import flint
 import numpy as np
@@ -36,6 +36,7 @@ from .data import Dataset
 from .derivatives import input_jacobian, output_jacobian
 from .matrices import block_matrix, hstack, submatrix, to_fmpq_mat, vstack
 from .networks import Architecture, Network
+from .scalars import InputError
 from .toeplitz import ForwardPass, forward, network_toeplitz
 
 PARTS = ("outer", "functional", "loss")
@@ -125,14 +126,23 @@ def outer_hessian(net: Network, data: Dataset) -> flint.fmpq_mat:
     return (J.transpose() * J) * flint.fmpq(1, data.n)
 
 
-def functional_hessian(net: Network, data: Dataset) -> flint.fmpq_mat:
-    """``H_F = (1/n) Σ_i Σ_c r_{ic} ∇²F_c(x_i)``, assembled from its blocks ``(l, k)``, ``l > k``."""
+def functional_hessian(net: Network, data: Dataset, residuals: Sequence[Sequence] | None = None) -> flint.fmpq_mat:
+    """``H_F = (1/n) Σ_i Σ_c r_{ic} ∇²F_c(x_i)``, assembled from its blocks ``(l, k)``, ``l > k``.
+
+    ``H_F`` is linear in the residuals: by default ``r_i = F(x_i) − y_i`` (MSE); pass
+    ``residuals`` (``n`` exact vectors of length ``K``) to weight ``∇²F_c(x_i)`` by any
+    ``r_{ic}`` instead (cross-entropy: ``r_i = softmax(F(x_i)) − y_i``, see
+    :mod:`symhess.crossentropy`).
+    """
     arch, mats = net.arch, network_toeplitz(net)
     shapes, L = arch.layers, arch.depth
+    if residuals is not None and (len(residuals) != data.n or any(len(r) != arch.outputs for r in residuals)):
+        raise InputError("residuals", f"{data.n} vectors of length K = {arch.outputs}",
+                         [len(r) for r in residuals])
     blocks: dict[tuple[int, int], flint.fmpq_mat] = {}
-    for terms in sample_terms(net, data):
+    for i, terms in enumerate(sample_terms(net, data)):
         h, masks = terms.fwd.hidden, terms.fwd.masks
-        r = to_fmpq_mat(terms.residual)
+        r = to_fmpq_mat(np.asarray(terms.residual if residuals is None else list(residuals[i]), dtype=object))
         for k in range(1, L):
             U_k = to_fmpq_mat(input_jacobian(shapes[k - 1], h[k - 1]))
             M = _diag(masks[k])  # M_{k+1,k} = Λ^k
