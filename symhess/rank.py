@@ -132,6 +132,8 @@ def _kernel_certificate(a: flint.fmpz_mat, rows: list[int], cols: list[int]) -> 
     free = [j for j in range(n) if j not in set(cols)]
     if not free:
         return True
+    if not cols:  # rank 0 modulo the prime: the kernel is everything iff the matrix is zero
+        return a.is_zero()
     full = a.tolist()
     minor = flint.fmpz_mat([[full[i][j] for j in cols] for i in rows])
     rhs = flint.fmpz_mat([[-full[i][j] for j in free] for i in rows])
