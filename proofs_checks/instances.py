@@ -166,5 +166,29 @@ def exact_claim_verdicts(results: Sequence[CheckResult]) -> list[CheckResult]:
     return out
 
 
-__all__ = ["Instance", "Draw", "draw", "generic_draws", "generic_rank", "data_ranks", "degeneracy",
+__all__ = ["Instance", "Draw", "draw", "generic_draws", "generic_rank", "data_ranks", "degeneracy", "sweep", "conv_arch", "run_rank_claim",
            "check_rank_bounds", "exact_claim_verdicts", "certified_rank", "DEGENERATE"]
+
+
+def run_rank_claim(claim: str, inst: Instance,
+                   bounds: Callable[[Architecture, int, int], Sequence[tuple[str, str, int | None, int]]],
+                   exact: bool) -> list[CheckResult]:
+    """:func:`check_rank_bounds`, with :func:`exact_claim_verdicts` applied when ``exact``."""
+    results = check_rank_bounds(claim, inst, bounds)
+    return exact_claim_verdicts(results) if exact else results
+
+
+def conv_arch(input_dim: int, layers: Sequence[tuple[int, int]], outputs: int, activation: str = "linear") -> Architecture:
+    """Stride-1 CNN from ``[(channels, filter size), …]``."""
+    from symhess.networks import ConvLayer
+
+    return Architecture(input_dim, tuple(ConvLayer(m, k) for m, k in layers), outputs, activation)
+
+
+def sweep(archs: Sequence[Architecture], seeds: Sequence[int] = (0, 1, 2)) -> list[Instance]:
+    """One :class:`Instance` per architecture with ``n = d_0 + K + 1`` samples (full-rank data).
+
+    ReLU networks get ``"gaussian"`` data (eighths): integer data hit exact ReLU kinks too often.
+    """
+    return [Instance(a, a.input_dim + a.outputs + 1, tuple(seeds), "gaussian" if a.activation == "relu" else "integer")
+            for a in archs]

@@ -1,0 +1,29 @@
+"""Theorem 5: rank H_O ≤ min(p − Σ orb_l, q(r + K − q)), q = min(r, K, m_l d_l), deep linear CNN."""
+
+from symhess.bounds import theorem5_outer
+
+from .framework import Claim
+from .instances import conv_arch, run_rank_claim, sweep
+
+NAME = "Theorem 5 (outer-product Hessian, deep CNN)"
+
+DEFAULT = [(10, [(3, 3), (3, 3)], 2), (10, [(2, 2), (3, 4)], 3), (9, [(1, 3), (2, 3)], 2),
+           (8, [(2, 3), (2, 2), (2, 2)], 2)]
+FULL = DEFAULT + [(12, [(3, 3), (3, 3), (3, 3)], 2), (7, [(3, 3), (4, 5), (4, 1)], 2), (8, [(4, 7), (4, 2)], 3),
+                  (12, [(4, 3), (4, 4)], 3), (9, [(2, 3), (1, 3)], 3)]
+
+
+def bounds(arch, r, s):
+    return [("H_O", "outer", None, theorem5_outer(arch, r))]
+
+
+def check(inst):
+    return run_rank_claim(NAME, inst, bounds, exact=False)
+
+
+def instances(full: bool = False):
+    return sweep([conv_arch(d, layers, K) for d, layers, K in (FULL if full else DEFAULT)])
+
+
+CLAIM = Claim(NAME, "deep linear CNN: rank H_O ≤ min(p − Σ_l orbit_l, q(r+K−q)), q = min(r, K, m_l d_l)",
+              check, instances, exact=False, tags=("theorem", "rank"))
