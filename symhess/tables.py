@@ -27,8 +27,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from .bounds import data_ranks, network_bounds
 from .data import Dataset, random_dataset
-from .hessians import PARTS, input_covariance, mse_hessians, residual_input_covariance
+from .hessians import PARTS, mse_hessians
 from .networks import Architecture, ConvLayer, Network, random_network
 from .output import FORMATS, render_table
 from .parallel import map_instances
@@ -161,17 +162,8 @@ def ranks_of_instance(net: Network, data: Dataset) -> tuple[PartRanks, bool]:
     return PartRanks(*(res.rank for res in results)), all(res.certified for res in results)
 
 
-def data_ranks(net: Network, data: Dataset) -> tuple[int, int]:
-    """``(r, s) = (rank Σ_xx, rank Ω)``, exact (the only data the bounds depend on)."""
-    return exact_rank(input_covariance(data)).rank, exact_rank(residual_input_covariance(net, data)).rank
-
-
-def bounds_of(arch: Architecture, r: int, s: int, loss: str) -> tuple[PartRanks | None, str]:
-    """The theory's bounds at data ranks ``(r, s)``, or ``(None, "")`` while no bound module exists."""
-    try:
-        from .bounds import network_bounds
-    except ImportError:
-        return None, ""
+def bounds_of(arch: Architecture, r: int, s: int, loss: str) -> tuple[PartRanks, str]:
+    """The theory's bounds (:func:`symhess.bounds.network_bounds`) at data ranks ``(r, s)`` and their source."""
     b = network_bounds(arch, r, s, loss=loss)
     return PartRanks(int(b.outer), int(b.functional), int(b.loss)), b.source
 
@@ -241,9 +233,10 @@ class TableResult:
         """Lines printed under the table: how ranks were obtained, fits, bound status."""
         lines = [f"generic rank = max over {self.spec.seeds} seeds (base seed {self.seed}) of certified exact "
                  f"ranks; sweep: {'full' if self.full else 'default'}"]
-        if self.rows and self.rows[0].bounds is None:
-            lines.append("bounds: not available (symhess.bounds missing)")
-        elif any(row.holds is False for row in self.rows):
+        sources = sorted({row.bound_source for row in self.rows if row.bound_source})
+        if sources:
+            lines.append(f"bounds: {'; '.join(sources)} at each instance's exact r = rank Σ_xx, s = rank Ω")
+        if any(row.holds is False for row in self.rows):
             lines.append("BOUND VIOLATED at some point (holds = no)")
         lines.extend(fit.note() for fit in self.fits)
         return lines
