@@ -1,0 +1,441 @@
+"""Fast assembly of the MSE Hessians in integer arithmetic (issue 5).
+
+Same Hessians as :func:`symhess.hessians.mse_hessians` (Eq. 1, Props 2–4), computed with
+vectorised numpy arithmetic instead of Python objects in hot loops.
+
+**Clearing denominators.** Each layer's weights are written ``W^l = Ŵ^l / s_l`` with ``Ŵ^l``
+integer and ``s_l`` the least common denominator of the layer; inputs ``X = X̂ / s_x``,
+targets ``Y = Ŷ / s_y``. With ``S_l = s_x s_1 ⋯ s_l`` every hidden vector is ``h_l = ĥ_l / S_l``
+(ReLU masks read the sign of the integer ``ẑ_l``), the residual is ``r = r̂ / (S_L s_y)`` with
+``r̂ = ẑ_L s_y − Ŷ S_L``, and (multiplying column block ``k`` by ``s_k``):
+
+    J   = Ĵ / S_L,                     H_O = Ĵᵀ Ĵ / (n S_L²),
+    H_F = F̂ / (n S_L² s_y),            H_L = (s_y Ĵᵀ Ĵ + F̂) / (n S_L² s_y).
+
+Ranks are those of the integer matrices ``Ĵ`` (= rank ``H_O``: rank ``JᵀJ`` = rank ``J`` over ℚ),
+``F̂`` and ``s_y ĴᵀĴ + F̂``.
+
+**Structure.** With ``h_{k-1}`` the layer input, ``U_k(h) = ∂(T^k h)/∂vec_r W^k`` is applied
+through the *windows* of ``h`` (an index gather, :func:`windows`): ``(E U_k(h))[a, (o,i,j)] =
+Σ_t E[a, (o,t)] h[i, s t + j − p]``, a matmul over ``t``. Likewise
+``(V_l(g) Q)[(o,i,j), c] = Σ_t g[o,t] Q[(i, s t + j − p), c]``. Then
+
+* ``J_i`` column block ``k`` is ``A_{>k} U_k(h_{k-1})`` with ``A_{>L} = I``,
+  ``A_{>l-1} = A_{>l} T^l Λ^{l-1}`` (backward pass of the identity);
+* ``H_F^{(l,k)} = Σ_i V_l(g_l) D_{l-1,k}`` for ``l > k``, with ``g_L = r``, ``g_{l-1} = Λ^{l-1} T^{lᵀ} g_l``
+  and the forward Jacobians ``D_{l,k} = ∂h_l/∂θ_k``: ``D_{k+1,k} = Λ T^{k+1} Λ^k U_k(h_{k-1})``,
+  ``D_{l+1,k} = Λ^{l+1} T^{l+1} D_{l,k}``. For ``l = k + 1`` (and shared weights in layer ``k``)
+  ``V_l(g) Λ^k U_k(h)`` is block-diagonal in the channel ``o`` of layer ``k``:
+  ``[(o', i, j), (o, i', j')] = δ_{i o} (V_l(g) Q)[(o', i, j), (i', j')]`` with
+  ``Q[(o, t), (i', j')] = Λ^k[o,t] h[i', s t + j' − p]``, so ``D_{k,k}`` is never stored.
+
+**Exact integer products** (:func:`exact_matmul`): a product is computed in float64 BLAS only
+when a proven bound ``|A| |B|`` (computed entrywise, so it bounds every partial sum in any
+summation order) stays below ``2^52``: every intermediate value is then an integer that float64
+represents exactly, so the result is exact (the same device FLINT uses internally). Otherwise
+int64 when the bound is below ``2^62``, otherwise Python integers (object arrays). No rounding
+ever happens; no float value enters the result.
+
+``arithmetic="float64"`` runs the same code in plain float64 (weights rounded to doubles,
+no scaling): the peers' baseline for the benchmarks, never used for an exact answer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+import flint
+import numpy as np
+
+from .data import Dataset
+from .networks import Architecture, LayerShape, Network
+from .scalars import InputError
+from .toeplitz import ReluKinkError
+
+FLOAT_EXACT_LIMIT = 2 ** 52
+"""Float64 BLAS is used for an integer product only if every partial sum stays below this."""
+INT64_LIMIT = 2 ** 62
+"""int64 arithmetic is used only if every value and partial sum stays below this."""
+ARITHMETICS = ("exact", "float64")
+
+
+# ---------------------------------------------------------------- exact integer array operations
+
+def max_abs(a: np.ndarray) -> int:
+    """``max |a_ij|`` as a Python int (0 for an empty array)."""
+    if a.size == 0:
+        return 0
+    if a.dtype.kind == "f":
+        return int(math.ceil(float(np.abs(a).max())))
+    return max(abs(int(a.max())), abs(int(a.min())))
+
+
+def _is_float(*arrays: np.ndarray) -> bool:
+    return any(a.dtype.kind == "f" for a in arrays)
+
+
+def to_objects(a: np.ndarray) -> np.ndarray:
+    """Integer array as an object array of Python ints (exact beyond int64)."""
+    if a.dtype == object:
+        return a
+    out = np.empty(a.shape, dtype=object)
+    out[...] = a.tolist() if a.ndim else int(a)
+    return out
+
+
+def shrink(a: np.ndarray) -> np.ndarray:
+    """An object array of ints as int64 when every entry fits (faster downstream), else unchanged."""
+    if a.dtype == object and max_abs(a) < INT64_LIMIT:
+        return a.astype(np.int64)
+    return a
+
+
+def exact_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` (numpy broadcasting rules) for integer arrays, exactly.
+
+    Float64 BLAS if the bound ``max|a| max|b| · inner`` (or, failing that, the entrywise bound
+    ``|a| @ |b|``) is below :data:`FLOAT_EXACT_LIMIT`; int64 below :data:`INT64_LIMIT`; Python
+    ints otherwise. Float inputs (the float64 baseline) are multiplied as floats.
+    """
+    if _is_float(a, b):
+        return a @ b
+    if a.dtype == object or b.dtype == object:
+        return shrink(to_objects(a) @ to_objects(b))
+    inner = a.shape[-1]
+    crude = max_abs(a) * max_abs(b) * inner
+    if crude < FLOAT_EXACT_LIMIT:
+        return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
+    bound = float((np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64)).max()) * (1 + 1e-6)
+    if bound < FLOAT_EXACT_LIMIT:
+        return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
+    if bound < INT64_LIMIT:
+        return a @ b
+    return shrink(to_objects(a) @ to_objects(b))
+
+
+def exact_mul(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
+    """Entrywise (broadcast) product, exact: int64 when ``max|a| max|b| < 2^62``, else Python ints."""
+    b_arr = np.asarray(b) if not isinstance(b, np.ndarray) else b
+    if _is_float(a, b_arr):
+        return a * b
+    if isinstance(b, int) and b == 1:
+        return a
+    if (a.dtype != object and b_arr.dtype != object and max_abs(b_arr) < INT64_LIMIT
+            and max_abs(a) * max_abs(b_arr) < INT64_LIMIT):
+        return a * b_arr.astype(np.int64)
+    return shrink(to_objects(a) * (to_objects(b_arr) if isinstance(b, np.ndarray) else int(b)))
+
+
+def exact_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Entrywise sum, exact (int64 when both fit comfortably, else Python ints)."""
+    if _is_float(a, b):
+        return a + b
+    if a.dtype != object and b.dtype != object and max_abs(a) + max_abs(b) < INT64_LIMIT:
+        return a + b
+    return shrink(to_objects(a) + to_objects(b))
+
+
+# ---------------------------------------------------------------- clearing denominators
+
+def clear_denominators(values: np.ndarray, arithmetic: str = "exact") -> tuple[np.ndarray, int]:
+    """``(V̂, s)`` with ``values = V̂ / s``, ``V̂`` integer (int64 or object), ``s`` the lcm of denominators.
+
+    ``arithmetic="float64"``: ``(float64 array of the values, 1)``.
+    """
+    flat = [v for v in np.asarray(values, dtype=object).reshape(-1)]
+    for v in flat:
+        if not isinstance(v, (Fraction, int)):
+            raise InputError("weights", "exact rational numbers (the fast assembly is numeric, not symbolic)", v)
+    if arithmetic == "float64":
+        return np.array([float(v) for v in flat], dtype=np.float64).reshape(np.shape(values)), 1
+    den = 1
+    for v in flat:
+        den = math.lcm(den, Fraction(v).denominator)
+    ints = [int(Fraction(v) * den) for v in flat]
+    out = np.empty(len(ints), dtype=object)
+    out[:] = ints
+    return shrink(out.reshape(np.shape(values))), den
+
+
+# ---------------------------------------------------------------- Toeplitz structure as index gathers
+
+def layer_matrix(weight: np.ndarray, shape: LayerShape) -> np.ndarray:
+    """``T̂^l`` (``m_l d_l × m_{l-1} d_{l-1}``) from the cleared kernel, via Lemma 1's index map."""
+    from .derivatives import _index_map_cached
+
+    idx = _index_map_cached(shape)
+    flat = weight.reshape(-1)
+    out = np.zeros(idx.shape, dtype=weight.dtype)
+    mask = idx >= 0
+    out[mask] = flat[idx[mask]]
+    return out
+
+
+def windows(x: np.ndarray, shape: LayerShape) -> np.ndarray:
+    """Receptive fields of layer ``shape`` over row-blocks of ``x``.
+
+    ``x``: ``(N, m_{l-1} d_{l-1}, c)``; result ``(N, d_l, m_{l-1} k_l, c)`` with
+    ``[n, t, (i, j), :] = x[n, (i, s t + j − p), :]`` (zero where the index falls in the padding).
+    """
+    N, _, c = x.shape
+    m_in, d_in, k, pad = shape.in_channels, shape.in_dim, shape.kernel_size, shape.padding
+    y = x.reshape(N, m_in, d_in, c)
+    if pad:
+        z = np.zeros((N, m_in, pad, c), dtype=x.dtype)
+        y = np.concatenate([z, y, z], axis=2)
+    pos = shape.stride * np.arange(shape.out_dim)[:, None] + np.arange(k)[None, :]  # (d_l, k)
+    g = y[:, :, pos, :]  # (N, m_in, d_l, k, c)
+    return g.transpose(0, 2, 1, 3, 4).reshape(N, shape.out_dim, m_in * k, c)
+
+
+def apply_input_jacobian(E: np.ndarray, patches: np.ndarray, shape: LayerShape) -> np.ndarray:
+    """``E U_l(h)`` per sample: ``E`` ``(N_E, a, m_l d_l)``, ``patches = windows(h)[..., 0]`` ``(N, d_l, m_{l-1} k_l)``.
+
+    Result ``(N, a, p_l)``: ``[n, a, (o,i,j)] = Σ_t E[n, a, (o,t)] h_n[i, s t + j − p]`` (shared);
+    ``[n, a, (t,o,i,j)] = E[n, a, (o,t)] h_n[i, s t + j − p]`` (locally connected).
+    """
+    Ne, a = E.shape[0], E.shape[1]
+    m, d = shape.out_channels, shape.out_dim
+    N = max(Ne, patches.shape[0])
+    if shape.shared:
+        return exact_matmul(E.reshape(Ne, a * m, d), patches).reshape(N, a, shape.num_params)
+    Et = E.reshape(Ne, a, m, d).transpose(0, 1, 3, 2)  # (Ne, a, d, m)
+    return exact_mul(Et[..., None], patches[:, None, :, None, :]).reshape(N, a, shape.num_params)
+
+
+def apply_output_jacobian_sum(g: np.ndarray, Q: np.ndarray, shape: LayerShape) -> np.ndarray:
+    """``Σ_n V_l(g_n) Q_n``: ``g`` ``(N, m_l d_l)``, ``Q`` ``(N, m_{l-1} d_{l-1}, c)``; result ``(p_l, c)``.
+
+    ``(V_l(g) Q)[(o,i,j), c] = Σ_t g[o,t] Q[(i, s t + j − p), c]`` (shared) or
+    ``[(t,o,i,j), c] = g[o,t] Q[(i, s t + j − p), c]`` (locally connected).
+    """
+    N, c = Q.shape[0], Q.shape[2]
+    m, d = shape.out_channels, shape.out_dim
+    W = windows(Q, shape).reshape(N, d, -1)  # (N, d_l, m_{l-1} k_l c)
+    G = g.reshape(N, m, d)
+    if shape.shared:
+        out = exact_matmul(G.transpose(1, 0, 2).reshape(m, N * d), W.reshape(N * d, -1))
+    else:
+        out = exact_matmul(G.transpose(2, 1, 0), W.transpose(1, 0, 2))  # (d, m, ·)
+    return out.reshape(shape.num_params, c)
+
+
+def _adjacent_block(g: np.ndarray, mask: np.ndarray | None, patches: np.ndarray,
+                    upper: LayerShape, lower: LayerShape) -> np.ndarray:
+    """``Σ_n V_{k+1}(g_n) Λ^k U_k(h_n)`` (``p_{k+1} × p_k``) without forming ``U_k``.
+
+    See the module docstring: ``R = Σ_n V_{k+1}(g_n) Q_n`` with ``Q[(o,t), ·] = Λ^k[o,t] windows(h)[t, ·]``,
+    then ``block[(·, i, j), (o, ·)] = δ_{io} R[(·, i, j), ·]``.
+    """
+    N = max(g.shape[0], patches.shape[0])
+    m_k, d_k, c = lower.out_channels, lower.out_dim, patches.shape[2]
+    Q = np.broadcast_to(patches[:, None, :, :], (patches.shape[0], m_k, d_k, c))
+    if mask is not None:
+        Q = Q * mask.reshape(-1, m_k, d_k)[..., None].astype(Q.dtype)
+    Q = np.broadcast_to(Q, (N, m_k, d_k, c)).reshape(N, m_k * d_k, c)
+    R = apply_output_jacobian_sum(g, Q, upper)
+    k_up = upper.kernel_size
+    pre = upper.num_params // (m_k * k_up)
+    out = np.zeros((pre, m_k, k_up, m_k, c), dtype=R.dtype)
+    diag = np.arange(m_k)
+    out[:, diag, :, diag, :] = R.reshape(pre, m_k, k_up, c).transpose(1, 0, 2, 3)
+    return out.reshape(upper.num_params, lower.num_params)
+
+
+# ---------------------------------------------------------------- the assembly
+
+@dataclass(frozen=True, eq=False)
+class IntegerHessians:
+    """Integer (or float64) Jacobian and Hessian parts with their exact scales.
+
+    ``J = jacobian / S_L`` (``nK × p``); ``H_O = Ĵᵀ Ĵ / (n S_L²)``; ``H_F = functional / (n S_L² s_y)``;
+    ``H_L = (s_y ĴᵀĴ + functional) / (n S_L² s_y)``. ``outer`` is ``ĴᵀĴ`` (``None`` if not asked for).
+    """
+
+    arch: Architecture
+    n: int
+    jacobian: np.ndarray
+    outer: np.ndarray | None
+    functional: np.ndarray | None
+    output_scale: int
+    target_scale: int
+    arithmetic: str = "exact"
+
+    def scale(self, name: str) -> Fraction:
+        """``c`` with ``part(name) = integer(name) / c`` (``"jacobian"`` too)."""
+        base = self.n * self.output_scale ** 2
+        return Fraction({"jacobian": self.output_scale, "outer": base,
+                         "functional": base * self.target_scale, "loss": base * self.target_scale}[name])
+
+    def integer(self, name: str) -> np.ndarray:
+        """The integer matrix of part ``name`` (``"jacobian"``, ``"outer"``, ``"functional"``, ``"loss"``)."""
+        if name == "jacobian":
+            return self.jacobian
+        if name == "outer":
+            return self.outer if self.outer is not None else exact_matmul(self.jacobian.T, self.jacobian)
+        if name == "functional":
+            if self.functional is None:
+                raise ValueError("the functional Hessian was not assembled")
+            return self.functional
+        if name == "loss":
+            return exact_add(exact_mul(self.integer("outer"), self.target_scale), self.integer("functional"))
+        raise InputError("part", "one of jacobian, outer, functional, loss", name)
+
+    def to_fmpq(self, name: str) -> flint.fmpq_mat:
+        """Part ``name`` as an exact ``fmpq_mat`` (for comparison with :mod:`symhess.hessians`)."""
+        a = self.integer(name)
+        m = flint.fmpq_mat(flint.fmpz_mat([[int(v) for v in row] for row in a.tolist()]))
+        s = self.scale(name)
+        return m * flint.fmpq(s.denominator, s.numerator)
+
+    def to_float(self, name: str) -> np.ndarray:
+        """Part ``name`` in float64 (for the float baseline)."""
+        a = self.integer(name)
+        return a.astype(np.float64) / float(self.scale(name))
+
+
+@dataclass(frozen=True, eq=False)
+class _Pass:
+    """Batched forward/backward quantities (leading axis: samples, or 1 when shared by all)."""
+
+    mats: list[np.ndarray]          # T̂^l, l = 1..L (index l-1)
+    scales: list[int]               # s_l
+    hidden: list[np.ndarray]        # ĥ_l, (n, m_l d_l), l = 0..L-1
+    masks: list[np.ndarray | None]  # Λ^l diagonal (n, m_l d_l) int, l = 1..L-1 (index 0 unused); None if linear
+    residual: np.ndarray            # r̂ (n, K)
+    output_scale: int               # S_L
+    target_scale: int               # s_y
+
+
+def _forward(net: Network, data: Dataset, arithmetic: str) -> _Pass:
+    """Integer forward pass of all samples at once, and the cleared residual."""
+    data.check_fits(net.arch)
+    if net.is_symbolic:
+        raise InputError("weights", "numbers (the fast assembly is numeric; use symhess.symbolic)", "symbols")
+    arch = net.arch
+    mats, scales = [], []
+    for w, s in zip(net.weights, arch.layers):
+        w_int, s_l = clear_denominators(w, arithmetic)
+        mats.append(layer_matrix(w_int, s))
+        scales.append(s_l)
+    X, s_x = clear_denominators(data.inputs, arithmetic)
+    Y, s_y = clear_denominators(data.targets, arithmetic)
+    relu = arch.activation == "relu"
+    h, S = X, s_x
+    hidden, masks = [h], [None]
+    for l, T in enumerate(mats, start=1):
+        z = exact_matmul(h, T.T)
+        S *= scales[l - 1]
+        if l == len(mats):
+            residual = exact_add(exact_mul(z, s_y), exact_mul(Y, -S))
+            return _Pass(mats, scales, hidden, masks, residual, S, s_y)
+        if relu:
+            bad = _kinks(z, h, arch.layers[l - 1])
+            if bad:
+                raise ReluKinkError(f"layer {l} pre-activation",
+                                    "no exactly-zero ReLU pre-activation (the Hessian is undefined at a kink); "
+                                    "redraw the instance", bad)
+            mask = (z > 0).astype(np.int64)
+            h = z * mask.astype(z.dtype)
+            masks.append(mask)
+        else:
+            h = z
+            masks.append(None)
+        hidden.append(h)
+    raise AssertionError("unreachable")
+
+
+def _kinks(z: np.ndarray, h: np.ndarray, shape: LayerShape) -> list[int]:
+    """Units with an exactly-zero pre-activation ``z = T h`` in some sample whose receptive field is not all zero.
+
+    A zero unit whose whole receptive field is zero is structurally dead (``z ≡ 0`` near the current
+    weights), not a kink: the same rule as :func:`symhess.toeplitz.kink_units`.
+    """
+    zero = z == 0
+    if not zero.any():
+        return []
+    from .derivatives import _index_map_cached
+
+    support = (_index_map_cached(shape) >= 0).astype(np.int64)
+    live = (h != 0).astype(np.int64) @ support.T  # (n, units): non-zero inputs in the receptive field
+    return sorted(set(np.nonzero(zero & (live > 0))[1].tolist()))
+
+
+def _masked(a: np.ndarray, mask: np.ndarray | None, axis_from_end: int = 1) -> np.ndarray:
+    """``a`` times a 0/1 mask ``(n, width)`` broadcast over the last axis (``axis_from_end=1``) or the middle."""
+    if mask is None:
+        return a
+    m = mask.astype(a.dtype) if a.dtype != object else mask
+    if axis_from_end == 1:
+        return a * m[:, None, :]
+    return a * m[:, :, None]
+
+
+def assemble(net: Network, data: Dataset, functional: bool = True, outer: bool = True,
+             arithmetic: str = "exact") -> IntegerHessians:
+    """Jacobian, ``ĴᵀĴ`` (if ``outer``) and ``F̂`` (if ``functional``) of ``net`` on ``data``.
+
+    Exact integers by default (see the module docstring for the scales); ``arithmetic="float64"``
+    for the float baseline.
+    """
+    if arithmetic not in ARITHMETICS:
+        raise InputError("arithmetic", "'exact' or 'float64'", arithmetic)
+    arch = net.arch
+    fp = _forward(net, data, arithmetic)
+    shapes, L, K = arch.layers, arch.depth, arch.outputs
+    n = data.n
+    eye = np.eye(K, dtype=np.float64 if arithmetic == "float64" else np.int64)[None]
+    patches = [windows(fp.hidden[k - 1][:, :, None], shapes[k - 1])[..., 0] for k in range(1, L + 1)]
+
+    # Jacobian: block k = s_k A_{>k} U_k(h_{k-1}); A_{>L} = I, A_{>l-1} = A_{>l} T^l Λ^{l-1}.
+    A = eye
+    blocks: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+    for k in range(L, 0, -1):
+        blocks[k - 1] = exact_mul(apply_input_jacobian(A, patches[k - 1], shapes[k - 1]), fp.scales[k - 1])
+        if k > 1:
+            A = _masked(exact_matmul(A, fp.mats[k - 1]), fp.masks[k - 1])
+    blocks = [np.broadcast_to(b, (n,) + b.shape[1:]).reshape(n * K, -1) for b in blocks]
+    dtype = object if any(b.dtype == object for b in blocks) else blocks[0].dtype
+    J = np.concatenate([b.astype(dtype) for b in blocks], axis=1)
+
+    O = exact_matmul(J.T, J) if outer else None
+    F = _functional(fp, shapes, patches, arithmetic) if functional else None
+    return IntegerHessians(arch, n, J, O, F, fp.output_scale, fp.target_scale, arithmetic)
+
+
+def _functional(fp: _Pass, shapes: Sequence[LayerShape], patches: list[np.ndarray], arithmetic: str) -> np.ndarray:
+    """``F̂``: blocks ``(l, k)``, ``l > k``, ``s_l s_k Σ_i V_l(ĝ_l) D̂_{l-1,k}`` and their transposes."""
+    L = len(shapes)
+    g: list[np.ndarray | None] = [None] * (L + 1)
+    g[L] = fp.residual
+    for l in range(L, 1, -1):  # g_{l-1} = Λ^{l-1} T^{lᵀ} g_l
+        gl = exact_matmul(g[l], fp.mats[l - 1])
+        g[l - 1] = gl if fp.masks[l - 1] is None else gl * fp.masks[l - 1].astype(gl.dtype)
+    offs = np.cumsum([0] + [s.num_params for s in shapes])
+    found: dict[tuple[int, int], np.ndarray] = {}
+    for k in range(1, L):
+        lower = shapes[k - 1]
+        if lower.shared:
+            found[(k + 1, k)] = _adjacent_block(g[k + 1], fp.masks[k], patches[k - 1][:, :, :], shapes[k], lower)
+        else:
+            D_kk = _masked(apply_input_jacobian(np.eye(lower.toeplitz_shape[0], dtype=patches[k - 1].dtype)[None],
+                                                patches[k - 1], lower), fp.masks[k], axis_from_end=2)
+            found[(k + 1, k)] = apply_output_jacobian_sum(g[k + 1], D_kk, shapes[k])
+        if k + 1 < L:  # D_{k+1,k} = Λ^{k+1} T^{k+1} Λ^k U_k(h_{k-1})
+            D = _masked(apply_input_jacobian(_masked(fp.mats[k][None], fp.masks[k]), patches[k - 1], lower),
+                        fp.masks[k + 1], axis_from_end=2)
+            for l in range(k + 2, L + 1):
+                found[(l, k)] = apply_output_jacobian_sum(g[l], D, shapes[l - 1])
+                if l < L:
+                    D = _masked(exact_matmul(fp.mats[l - 1], D), fp.masks[l], axis_from_end=2)
+    dtype = object if any(b.dtype == object for b in found.values()) else next(iter(found.values())).dtype
+    p = int(offs[-1])
+    F = np.zeros((p, p), dtype=dtype)
+    for (l, k), blk in found.items():
+        blk = exact_mul(blk, fp.scales[l - 1] * fp.scales[k - 1]).astype(dtype)
+        F[offs[l - 1]:offs[l], offs[k - 1]:offs[k]] = blk
+        F[offs[k - 1]:offs[k], offs[l - 1]:offs[l]] = blk.T
+    return F
