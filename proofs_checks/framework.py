@@ -9,20 +9,36 @@ exact arithmetic observed (``observed``) and the ``verdict``:
 * ``"tight"``: an inequality claim is met with equality;
 * ``"violated"``: the claim fails on this instance (a counterexample);
 * ``"degenerate instance"``: the random draw is not generic (singular data
-  covariance, ReLU kink, ...): reported, never counted as a pass or a fail.
+  covariance, ReLU kink, ...): reported, never counted as a pass or a fail;
+* ``"error"``: the check itself raised (a bug in the check, not a verdict on the
+  claim); only :func:`run_claim` with ``catch_errors=True`` produces it (the CLI), and
+  it counts as a failure.
 
-Claims said to be exact (Theorems 7–10) expect ``"tight"`` on generic instances.
+Claims said to be exact (Theorems 7–10) expect ``"tight"`` on generic instances: a
+rank claimed exact is the *generic* rank, so a check evaluates several seeds of one
+architecture and reports the maximum rank over them (:mod:`proofs_checks.instances`);
+:func:`finalise` turns a bound that holds but is not attained on an exact claim into
+``"violated"``. ``pytest proofs_checks`` (``test_registry.py``) and ``symhess check``
+both go through :func:`run_claim` and :func:`finalise`, so they agree.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 HOLDS, TIGHT, VIOLATED, DEGENERATE = "holds", "tight", "violated", "degenerate instance"
-VERDICTS = (HOLDS, TIGHT, VIOLATED, DEGENERATE)
+ERROR = "error"
+VERDICTS = (HOLDS, TIGHT, VIOLATED, DEGENERATE, ERROR)
+
+BOUND, IDENTITY = "<=", "=="
+"""``CheckResult.relation``: ``observed <= expected`` (a bound) or ``observed == expected``."""
+
+
+class DegenerateInstance(Exception):
+    """Raised by a check when its random draw is not generic; :func:`run_claim` reports it."""
 
 
 @dataclass(frozen=True)
@@ -35,26 +51,37 @@ class CheckResult:
     observed: Any
     verdict: str
     detail: str = ""
+    relation: str = BOUND
 
     @property
     def ok(self) -> bool:
-        """Not a violation (``degenerate instance`` is not a failure of the claim)."""
-        return self.verdict != VIOLATED
+        """Not a violation nor an error (``degenerate instance`` is not a failure of the claim)."""
+        return self.verdict not in (VIOLATED, ERROR)
+
+    @property
+    def gap(self) -> int | None:
+        """``expected − observed`` when both are integers (the slack of a bound), else ``None``."""
+        e, o = self.expected, self.observed
+        if isinstance(e, int) and isinstance(o, int) and not isinstance(e, bool) and not isinstance(o, bool):
+            return e - o
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         return {"claim": self.claim, "instance": self.instance, "expected": self.expected,
-                "observed": self.observed, "verdict": self.verdict, "detail": self.detail}
+                "observed": self.observed, "verdict": self.verdict, "detail": self.detail,
+                "relation": self.relation, "gap": self.gap}
 
 
 def compare_bound(claim: str, instance: str, bound: int, observed: int, detail: str = "") -> CheckResult:
     """Verdict for ``observed <= bound``: ``tight`` on equality, ``holds`` below, else ``violated``."""
     verdict = TIGHT if observed == bound else HOLDS if observed < bound else VIOLATED
-    return CheckResult(claim, instance, bound, observed, verdict, detail)
+    return CheckResult(claim, instance, bound, observed, verdict, detail, BOUND)
 
 
 def compare_exact(claim: str, instance: str, expected: Any, observed: Any, detail: str = "") -> CheckResult:
     """Verdict for an identity ``observed == expected``: ``holds`` or ``violated``."""
-    return CheckResult(claim, instance, expected, observed, HOLDS if observed == expected else VIOLATED, detail)
+    return CheckResult(claim, instance, expected, observed, HOLDS if observed == expected else VIOLATED, detail,
+                       IDENTITY)
 
 
 def degenerate(claim: str, instance: str, why: str) -> CheckResult:
@@ -82,6 +109,30 @@ class Claim:
     tags: tuple[str, ...] = field(default=())
 
 
+def finalise(claim: Claim, results: Sequence[CheckResult]) -> list[CheckResult]:
+    """Apply the claim-level rule: on an ``exact`` claim a bound below its value is violated.
+
+    A result of relation ``<=`` whose verdict is ``holds`` (generic rank strictly below
+    the formula) becomes ``violated``; identities, tight results and degenerate
+    instances pass through unchanged. Idempotent.
+    """
+    if not claim.exact:
+        return list(results)
+    out = []
+    for res in results:
+        if res.verdict == HOLDS and res.relation == BOUND:
+            res = replace(res, verdict=VIOLATED,
+                          detail=f"claimed exact, generic rank {res.observed} < formula {res.expected}; {res.detail}")
+        out.append(res)
+    return out
+
+
+def instance_label(instance: Any) -> str:
+    """How an instance is named in results: its ``label`` attribute, else ``str``."""
+    label = getattr(instance, "label", None)
+    return label if isinstance(label, str) else str(instance)
+
+
 def registry() -> list[Claim]:
     """Every ``CLAIM`` defined by a module of this package, in module order."""
     import proofs_checks
@@ -97,7 +148,69 @@ def registry() -> list[Claim]:
     return claims
 
 
-def run_claim(claim: Claim, instance: Any) -> list[CheckResult]:
-    """Run one claim on one instance, always returning a list of results."""
-    out = claim.check(instance)
-    return [out] if isinstance(out, CheckResult) else list(out)
+def run_claim(claim: Claim, instance: Any, catch_errors: bool = False) -> list[CheckResult]:
+    """Run one claim on one instance: its results, after :func:`finalise`.
+
+    A :class:`DegenerateInstance` or an exact ReLU kink (:class:`symhess.toeplitz.ReluKinkError`)
+    raised by the check becomes one ``degenerate instance`` result. With
+    ``catch_errors=True`` any other exception becomes one ``error`` result (the CLI keeps
+    going and reports it); otherwise it propagates (pytest shows the traceback).
+    """
+    from symhess.toeplitz import ReluKinkError
+
+    label = instance_label(instance)
+    try:
+        out = claim.check(instance)
+    except (DegenerateInstance, ReluKinkError) as err:
+        return [degenerate(claim.name, label, f"{type(err).__name__}: {err}")]
+    except Exception as err:  # noqa: BLE001 - reported as a result when asked to
+        if not catch_errors:
+            raise
+        return [CheckResult(claim.name, label, None, None, ERROR, f"{type(err).__name__}: {err}")]
+    results = [out] if isinstance(out, CheckResult) else list(out)
+    return finalise(claim, results)
+
+
+def seed_label(instance: Any, seed: int) -> str:
+    """Label of one seed of a multi-seed instance (``arch, n, seeds`` as in :mod:`proofs_checks.instances`)."""
+    arch, n = getattr(instance, "arch", None), getattr(instance, "n", None)
+    if arch is None or n is None:
+        return f"{instance_label(instance)}, seed={seed}"
+    kind = getattr(instance, "kind", "integer")
+    return f"{arch.describe()}, n={n}" + (f" {kind}" if kind != "integer" else "") + f", seed={seed}"
+
+
+def each_seed(claim: str, instance: Any,
+              check_one: Callable[[int, str], CheckResult | Sequence[CheckResult]]) -> list[CheckResult]:
+    """Run ``check_one(seed, label)`` for every seed of ``instance`` (its ``seeds`` attribute).
+
+    For statements that must hold on *every* draw, not only generically: each seed gives
+    its own results, labelled by :func:`seed_label`; a :class:`DegenerateInstance` or a ReLU
+    kink on one seed becomes a ``degenerate instance`` result for that seed only.
+    """
+    from symhess.toeplitz import ReluKinkError
+
+    out: list[CheckResult] = []
+    for seed in instance.seeds:
+        label = seed_label(instance, seed)
+        try:
+            res = check_one(seed, label)
+        except (DegenerateInstance, ReluKinkError) as err:
+            out.append(degenerate(claim, label, f"{type(err).__name__}: {err}"))
+            continue
+        out.extend([res] if isinstance(res, CheckResult) else res)
+    return out
+
+
+def generic_draw(instance: Any, seed: int) -> Any:
+    """The (network, data, Hessians) draw of ``seed`` (:func:`proofs_checks.instances.draw`, cached).
+
+    Raises :class:`DegenerateInstance` with the reason when the draw is not generic
+    (rank-deficient data or residuals, a zero filter, a ReLU kink).
+    """
+    from .instances import draw
+
+    d = draw(instance.arch, instance.n, seed, instance.kind)
+    if d.why_degenerate is not None:
+        raise DegenerateInstance(d.why_degenerate)
+    return d
