@@ -13,7 +13,7 @@ Not a claim itself (the registry skips modules starting with ``_``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import flint
 import numpy as np
@@ -40,10 +40,13 @@ class RouteInstance:
     arch: Architecture
     n: int
     seeds: tuple[int, ...] = tuple(range(12))
+    kind: str = "integer"
+    rational: bool = False
 
     @property
     def label(self) -> str:
-        return f"{self.arch.describe()}, n={self.n}"
+        weights = "rational" if self.rational else "integer"
+        return f"{self.arch.describe()}, n={self.n}, {weights} weights, {self.kind} data"
 
     @property
     def direct(self) -> bool:
@@ -51,16 +54,22 @@ class RouteInstance:
         return self.arch.num_params <= DIRECT_MAX_PARAMS
 
 
-def kink_free_draw(arch: Architecture, n: int, seeds: tuple[int, ...]) -> tuple[Network, Dataset, int] | None:
-    """The first ``(network, data, seed)`` with no exactly-zero ReLU pre-activation, or ``None``.
+def kink_free_draw(arch: Architecture, n: int, seeds: tuple[int, ...], kind: str = "integer",
+                   rational: bool = False, companion: Callable[[Network], Network] | None = None
+                   ) -> tuple[Network, Dataset, int] | None:
+    """The first ``(network, data, seed)`` with no ReLU kink (:func:`symhess.toeplitz.kink_units`), or ``None``.
 
+    ``companion(net)``, when given, must be kink-free too (the Toeplitzed FCN of Prop 4:
+    a CNN unit whose receptive field is all zero is harmless in the CNN, but a kink of
+    the FCN, where the structural zeros of ``T^l`` are free parameters).
     Linear networks never kink, so their first seed is returned.
     """
     for seed in seeds:
-        net, data = random_network(arch, seed), random_dataset(arch, n, seed)
+        net, data = random_network(arch, seed, rational=rational), random_dataset(arch, n, seed, kind)
         try:
-            for x in data.inputs:
-                forward(net, x)
+            for candidate in [net] + ([companion(net)] if companion else []):
+                for x in data.inputs:
+                    forward(candidate, x)
         except ReluKinkError:
             continue
         return net, data, seed
@@ -90,7 +99,8 @@ def default_instances(full: bool) -> list[RouteInstance]:
         out.append(RouteInstance(Architecture(6, (ConvLayer(2, 3), ConvLayer(2, 2, stride=2, padding=1)), 2, act), 3))
         if full:
             out.append(RouteInstance(Architecture(9, (ConvLayer(2, 3, padding=1), ConvLayer(3, 2, stride=2),
-                                                      ConvLayer(2, 2, padding=1)), 2, act), 4))
+                                                      ConvLayer(2, 2, padding=1)), 2, act), 4,
+                                     kind="gaussian", rational=True))
             out.append(RouteInstance(Architecture(7, (ConvLayer(3, 7),), 3, act), 4))  # an FCN
     return out
 
@@ -106,12 +116,14 @@ class RouteResults:
     direct: dict[str, sympy.Matrix] | None
 
 
-def evaluate(claim: str, inst: RouteInstance, with_direct: bool = True) -> RouteResults | CheckResult:
+def evaluate(claim: str, inst: RouteInstance, with_direct: bool = True,
+             companion: Callable[[Network], Network] | None = None) -> RouteResults | CheckResult:
     """Compute both routes on the first kink-free draw, or a ``degenerate instance`` result.
 
-    ``with_direct``: also sympy's direct Hessian when ``inst.direct`` (small ``p``).
+    ``with_direct``: also sympy's direct Hessian when ``inst.direct`` (small ``p``);
+    ``companion``: see :func:`kink_free_draw`.
     """
-    found = kink_free_draw(inst.arch, inst.n, inst.seeds)
+    found = kink_free_draw(inst.arch, inst.n, inst.seeds, inst.kind, inst.rational, companion)
     if found is None:
         return degenerate(claim, inst.label, f"every seed in {list(inst.seeds)} hits an exact ReLU kink")
     net, data, seed = found

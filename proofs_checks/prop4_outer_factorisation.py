@@ -18,17 +18,31 @@ from symhess.block_formulas import toeplitzed_fcn
 from symhess.hessians import jacobian, mse_hessians
 from symhess.matrices import to_fmpq_mat
 
-from .framework import CheckResult, Claim
+from .framework import CheckResult, Claim, degenerate
 from ._block_routes import RouteInstance, default_instances, evaluate, identity_result
 
 NAME = "Proposition 4 (H = Dᵀ Ĥ D)"
 
 
 def check(inst: RouteInstance) -> list[CheckResult]:
-    """Ĥ (FCN production) vs Ĥ (Props 2, 3); ``J = J̃ D``; ``Dᵀ Ĥ D`` vs the CNN Hessians."""
-    res = evaluate(NAME, inst, with_direct=False)
+    """Ĥ (FCN production) vs Ĥ (Props 2, 3); ``J = J̃ D``; ``Dᵀ Ĥ D`` vs the CNN Hessians.
+
+    A ReLU draw where the Toeplitzed FCN kinks (a CNN unit with an all-zero receptive
+    field is smooth in the CNN but a kink of the FCN) is avoided; when every seed has
+    one, the FCN-side checks are reported ``degenerate instance`` and ``Dᵀ Ĥ D`` is
+    checked with route (a)'s ``Ĥ`` only.
+    """
+    res = evaluate(NAME, inst, with_direct=False, companion=toeplitzed_fcn)
     if isinstance(res, CheckResult):
-        return [res]
+        res = evaluate(NAME, inst, with_direct=False)
+        if isinstance(res, CheckResult):
+            return [res]
+        D = to_fmpq_mat(res.route_a.D)
+        return [degenerate(NAME, res.label, "the Toeplitzed FCN hits a ReLU kink on every seed "
+                                            "(dead CNN units); FCN-side checks skipped")] + [
+            identity_result(NAME, res.label, f"H_{part} = Dᵀ Ĥ D (Ĥ from Props 2/3)",
+                            D.transpose() * to_fmpq_mat(hat) * D, res.production.part(part))
+            for part, hat in (("outer", res.route_a.outer_hat), ("functional", res.route_a.functional_hat))]
     net, data = res.tn.net, res.tn.data
     fcn = toeplitzed_fcn(net)
     fcn_hessians = mse_hessians(fcn, data)

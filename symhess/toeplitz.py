@@ -109,7 +109,10 @@ def forward(net: Network, x: Sequence, toeplitz_mats: list[np.ndarray] | None = 
     """Evaluate the network on one input ``x`` (length ``d_0``), keeping every ``h_l``.
 
     With ReLU, an exactly-zero pre-activation raises :class:`ReluKinkError`: the
-    Hessian is undefined there and no one-sided choice is made silently.
+    Hessian is undefined there and no one-sided choice is made silently. The one
+    exception is a *structurally dead* unit (:func:`kink_units`): every input in its
+    receptive field is zero, so its pre-activation is identically zero near the current
+    weights and both one-sided derivatives agree; its mask entry is ``0``.
     """
     mats = toeplitz_mats if toeplitz_mats is not None else network_toeplitz(net)
     h = np.array(list(x), dtype=object)
@@ -121,10 +124,11 @@ def forward(net: Network, x: Sequence, toeplitz_mats: list[np.ndarray] | None = 
         if l == len(mats):
             return ForwardPass(hidden, masks, z)
         if relu:
-            if any(v == 0 for v in z):
+            kinks = kink_units(z, h, net.arch.layers[l - 1])
+            if kinks:
                 raise ReluKinkError(f"layer {l} pre-activation",
                                     "no exactly-zero ReLU pre-activation (the Hessian is undefined at a kink); "
-                                    "redraw the instance", [int(i) for i, v in enumerate(z) if v == 0])
+                                    "redraw the instance", kinks)
             mask = np.array([1 if v > 0 else 0 for v in z], dtype=object)
         else:
             mask = np.ones(len(z), dtype=object)
@@ -132,6 +136,25 @@ def forward(net: Network, x: Sequence, toeplitz_mats: list[np.ndarray] | None = 
         hidden.append(h)
         masks.append(mask)
     raise AssertionError("unreachable")
+
+
+def kink_units(z: np.ndarray, h: np.ndarray, shape: LayerShape) -> list[int]:
+    """Units ``u`` with ``z[u] = 0`` where the ReLU is genuinely not differentiable.
+
+    ``z = T^l h``. A zero ``z[u]`` whose receptive field is all zero (``h[c] = 0`` for every
+    structurally non-zero ``T^l[u, c]``, Lemma 1's index map) is excluded: ``z[u] = Σ W h``
+    with each such ``h[c]`` locally constant zero (a data zero, a unit with negative
+    pre-activation, or recursively such a dead unit), so ``z[u] ≡ 0`` near the current
+    weights, every derivative of it vanishes, and the Hessian does not depend on the
+    mask chosen there. Any other zero is a kink.
+    """
+    zero = [u for u, v in enumerate(z) if v == 0]
+    if not zero:
+        return []
+    from .derivatives import kernel_index_map  # Lemma 1 index map (derivatives imports networks only)
+
+    window = kernel_index_map(shape) >= 0
+    return [int(u) for u in zero if any(h[c] != 0 for c in np.nonzero(window[u])[0])]
 
 
 def network_output(net: Network, x: Sequence) -> np.ndarray:
