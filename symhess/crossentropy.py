@@ -40,11 +40,11 @@ import numpy as np
 from .data import Dataset, random_dataset
 from .hessians import PARTS, functional_hessian, sample_jacobian, sample_terms
 from .matrices import vstack
-from .networks import Architecture, Network
+from .networks import Architecture, Network, random_network
 from .numeric_rank import DEFAULT_DPS, GapRank, check_dps, gap_rank, mpf_to_fraction, to_mp_matrix
 from .rank import RankResult, exact_rank
 from .scalars import InputError
-from .toeplitz import forward
+from .toeplitz import ReluKinkError, forward
 
 LOSSES = ("mse", "ce")
 """Loss names as the CLI spells them: mean squared error, softmax cross-entropy."""
@@ -135,6 +135,24 @@ def temper_logits(net: Network, data: Dataset, max_logit: int = 4) -> Network:
     weights = list(net.weights)
     weights[-1] = weights[-1] / (2 ** shift)
     return Network(net.arch, tuple(weights))
+
+
+def random_ce_instance(arch: Architecture, n: int, seed: int = 0, kind: str = "integer", max_logit: int = 4,
+                       tries: int = 20) -> tuple[Network, Dataset]:
+    """A random network (tempered by :func:`temper_logits`) and labelled data for cross-entropy.
+
+    Seeds ``seed, seed + 1000, …`` are tried until no ReLU pre-activation is exactly zero
+    (at most ``tries``; then the last :class:`symhess.toeplitz.ReluKinkError` propagates).
+    """
+    for attempt in range(tries):
+        s = seed + 1000 * attempt
+        net, data = random_network(arch, s), random_ce_dataset(arch, n, s, kind)
+        try:
+            return temper_logits(net, data, max_logit), data
+        except ReluKinkError:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 # --- probabilities, loss ------------------------------------------------------------------
