@@ -1,0 +1,115 @@
+"""The rank report of one network on one data set: what ``symhess rank`` prints.
+
+:func:`rank_report` computes the exact Hessians ``H_O``, ``H_F``, ``H_L`` (Eq. 1), their
+ranks (certified exact, or the float64 baseline), the ranks of their column blocks (the
+theorems are stated per column block ``l``), the data ranks ``r = rank Σ_xx`` and
+``s = rank Ω``, and the paper's bounds for the architecture.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .bounds import Bounds, data_ranks, network_bounds
+from .data import Dataset
+from .hessians import PARTS, HessianParts, mse_hessians
+from .networks import Network
+from .rank import RankResult, rank
+
+PART_SYMBOLS = {"outer": "H_O", "functional": "H_F", "loss": "H_L"}
+
+
+@dataclass(frozen=True)
+class RankReport:
+    """Ranks of ``H_O``, ``H_F``, ``H_L`` of one network on one data set, with bounds."""
+
+    network: str
+    params: int
+    toeplitz_params: int
+    samples: int
+    data_rank: int
+    residual_rank: int
+    method: str
+    ranks: dict[str, RankResult]
+    column_blocks: dict[str, tuple[int, ...]]
+    bounds: Bounds
+    elapsed_seconds: float
+
+    @property
+    def certified(self) -> bool:
+        """Every rank in the report is proved exact."""
+        return all(r.certified for r in self.ranks.values())
+
+    @property
+    def path(self) -> str:
+        """``certified``, ``monte-carlo`` or ``float64``: the weakest path used."""
+        paths = {r.path for r in self.ranks.values()}
+        for p in ("float64", "monte-carlo", "certified"):
+            if p in paths:
+                return p
+        return "certified"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of ``symhess rank --json``."""
+        return {
+            "network": self.network,
+            "params": self.params,
+            "toeplitz_params": self.toeplitz_params,
+            "samples": self.samples,
+            "data": {"r": self.data_rank, "s": self.residual_rank},
+            "ranks": {k: v.rank for k, v in self.ranks.items()},
+            "column_block_ranks": {k: list(v) for k, v in self.column_blocks.items()},
+            "bounds": self.bounds.to_dict(),
+            "method": self.method,
+            "certified": self.certified,
+            "path": self.path,
+            "elapsed_seconds": round(self.elapsed_seconds, 3),
+            "rank_details": {k: v.to_dict() for k, v in self.ranks.items()},
+        }
+
+    def to_text(self) -> str:
+        """A readable table."""
+        bounds = self.bounds.to_dict()
+        lines = [
+            f"network: {self.network}",
+            f"parameters: p = {self.params} (Toeplitzed FCN: p~ = {self.toeplitz_params})",
+            f"data: n = {self.samples}, r = rank Sigma_xx = {self.data_rank}, s = rank Omega = {self.residual_rank}",
+            "",
+            f"{'Hessian':<16}{'rank':>6}{'bound':>8}  column blocks l=1..L",
+        ]
+        for part in PARTS:
+            blocks = ",".join(map(str, self.column_blocks.get(part, ()))) or "-"
+            lines.append(f"{PART_SYMBOLS[part] + ' ' + part:<16}{self.ranks[part].rank:>6}{bounds[part]:>8}  {blocks}")
+        lines += ["", f"bounds: {self.bounds.source}",
+                  f"method: {self.method}, path: {self.path}, certified: {'yes' if self.certified else 'no'}",
+                  f"elapsed: {self.elapsed_seconds:.2f} s"]
+        if self.method == "float64":
+            for part in PARTS:
+                d = self.ranks[part].details
+                lines.append(f"  {PART_SYMBOLS[part]}: tol {d.get('tol', 0):.3g}, smallest kept sigma "
+                             f"{_g(d.get('smallest_kept'))}, largest dropped sigma {_g(d.get('largest_dropped'))}")
+        return "\n".join(lines) + "\n"
+
+
+def _g(v: float | None) -> str:
+    return "-" if v is None else f"{v:.3g}"
+
+
+def column_block_ranks(hessians: HessianParts, part: str, method: str) -> tuple[int, ...]:
+    """``rank`` of column block ``l`` of ``part`` for ``l = 1..L``."""
+    return tuple(rank(hessians.column_block(part, l), method).rank for l in range(1, hessians.arch.depth + 1))
+
+
+def rank_report(net: Network, data: Dataset, method: str = "exact") -> RankReport:
+    """Exact Hessians of the MSE loss and their ranks by ``method`` (``exact`` or ``float64``)."""
+    start = time.perf_counter()
+    hessians = mse_hessians(net, data)
+    ranks = {part: rank(hessians.part(part), method) for part in PARTS}
+    blocks = {part: column_block_ranks(hessians, part, method) for part in ("outer", "functional")}
+    r, s = data_ranks(net, data)
+    return RankReport(
+        network=net.arch.describe(), params=net.arch.num_params, toeplitz_params=net.arch.num_toeplitz_params,
+        samples=data.n, data_rank=r, residual_rank=s, method=method, ranks=ranks, column_blocks=blocks,
+        bounds=network_bounds(net.arch, r, s), elapsed_seconds=time.perf_counter() - start)
