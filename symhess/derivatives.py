@@ -22,6 +22,21 @@ with ``e_t ∈ R^{d_l}`` the ``t``-th unit column. No wrap-around of ``P`` ever 
 cyclic permutation of the formulas note. With ``p = 0``, ``s = 1`` this is the
 formula of the notes verbatim.
 
+Where this differs from the formulas note (and the paper's Appendix A.1), and why:
+
+* **Padding.** The note's ``P`` is ``d × d`` and ``Ĩ = I_{d×k}``: that describes only
+  ``p = 0``. With zero padding the filter slides over the *padded* input, so ``P`` and ``Ĩ``
+  live at ``D = d + 2p`` and ``Eᵀ`` cuts the padded positions away (those taps multiply
+  zeros and have no Toeplitz entry). Using the note's ``d × d`` ``P`` when ``p > 0`` is
+  wrong: ``d = 3, k = 2, p = 1`` gives row ``t = 0`` as ``(w_0, w_1, 0)`` instead of
+  ``(w_1, 0, 0)`` (``tests/test_lemma1.py`` keeps this counterexample).
+* **Stride.** Only the powers change, ``P^t → P^{s t}``, as the note says.
+* **Orientation.** ``P e_j = e_{j+1}`` shifts a column vector down by one; the paper's
+  "clockwise rotation of rows" is the same matrix read on ``Ĩ``'s rows.
+
+Machine-checked against sympy's Jacobian of ``vec_r T^l(W)`` over a grid of geometries
+in ``proofs_checks/lemma1.py``.
+
 :func:`toeplitz_derivative` builds this matrix from the Kronecker formula;
 :func:`kernel_index_map` is the same 0/1 matrix stored as an index map (one kernel
 index, or ``-1``, per Toeplitz entry), which the fast Hessian assembly uses.
