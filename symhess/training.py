@@ -1,0 +1,170 @@
+"""Rank during training: plain gradient descent in float64, exact ranks at checkpoints.
+
+The paper remarks that the Hessian rank can only decrease during training, the functional
+part being scaled by the residual. Here a small CNN is trained with full-batch gradient
+descent on the MSE loss ``L(θ) = (1/n) Σ_i ½‖F(x_i) − y_i‖²`` in float64 (PyTorch,
+``θ ← θ − η ∇L(θ)``), starting from the exact random network of ``seed`` scaled by
+``init_scale``. At each checkpoint every float64 weight is taken *exactly*
+(``Fraction(w)``: a float64 is a binary rational), and the exact, certified ranks of
+``H_O``, ``H_F``, ``H_L`` at those weights are computed, with the data ranks ``r``, ``s``
+and the bounds of :func:`symhess.bounds.network_bounds` evaluated at the trained weights.
+The float64 SVD rank (numpy's default tolerance) is reported beside them: the numerical
+rank is what decreases in practice, while the exact rank of ``H_F`` stays generic until a
+residual is *exactly* zero (see ``docs/beyond.md``).
+
+Deterministic from the seed: the initial weights and data are exact draws, and the
+updates run single-threaded on the CPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .data import Dataset, random_dataset
+from .hessians import PARTS, mse_hessians
+from .networks import Architecture, Network, random_network
+from .rank import exact_rank, float64_rank
+from .scalars import InputError
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as err:  # pragma: no cover - torch is an optional extra
+        raise InputError("torch", "PyTorch installed for training (pip install torch)", None) from err
+    return torch
+
+
+def torch_function(arch: Architecture) -> Callable[[Any, Any], Any]:
+    """``f(θ, X) -> F(X)``: the network of ``arch`` in PyTorch, differentiable in ``θ``.
+
+    ``θ``: float tensor of length ``p`` in the suite's order ``(vec_r W^1, …, vec_r W^L)``;
+    ``X``: ``(n, d_0)``; result ``(n, K)``. Hidden layers are ``conv1d`` (stride, padding),
+    the activation (``relu``: ``torch.relu``) between layers, the last layer a dense map on
+    the channel-major flattening (``W^L`` of shape ``(K, m_{L-1}, d_{L-1})``).
+    """
+    torch = _torch()
+    if not all(s.shared for s in arch.layers):
+        raise InputError("architecture", "shared-weight conv layers (no locally connected layer) for PyTorch",
+                         arch.describe())
+    shapes, offsets = arch.layers, arch.param_offsets
+
+    def f(theta: Any, X: Any) -> Any:
+        h = X.reshape(X.shape[0], 1, -1)
+        for sh, off in zip(shapes[:-1], offsets[:-1]):
+            w = theta[off:off + sh.num_params].reshape(sh.weight_shape)
+            h = torch.nn.functional.conv1d(h, w, stride=sh.stride, padding=sh.padding)
+            if arch.activation == "relu":
+                h = torch.relu(h)
+        last = shapes[-1]
+        W = theta[offsets[-1]:].reshape(last.out_channels, -1)
+        return h.reshape(h.shape[0], -1) @ W.T
+
+    return f
+
+
+def torch_mse(arch: Architecture, data: Dataset) -> Callable[[Any], Any]:
+    """``θ ↦ (1/n) Σ_i ½‖F(x_i) − y_i‖²`` in float64 PyTorch (inputs and targets rounded to float64)."""
+    torch = _torch()
+    f = torch_function(arch)
+    X = torch.tensor([[float(v) for v in row] for row in data.inputs], dtype=torch.float64)
+    Y = torch.tensor([[float(v) for v in row] for row in data.targets], dtype=torch.float64)
+    return lambda theta: 0.5 * ((f(theta, X) - Y) ** 2).sum() / X.shape[0]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The weights after ``step`` gradient steps, exactly (``Fraction`` of each float64), and the loss."""
+
+    step: int
+    theta: tuple[Fraction, ...]
+    loss: float
+
+
+def initial_theta(arch: Architecture, seed: int, init_scale: Fraction) -> list[Fraction]:
+    """``θ_0``: the exact random network of ``seed`` (integers in ``{−3..3}∖{0}``) times ``init_scale``."""
+    return [v * init_scale for v in random_network(arch, seed).theta()]
+
+
+def gradient_descent(arch: Architecture, data: Dataset, checkpoints: Sequence[int], lr: float = 0.01,
+                     seed: int = 0, init_scale: Fraction = Fraction(1, 4)) -> tuple[Checkpoint, ...]:
+    """Full-batch gradient descent ``θ ← θ − lr ∇L(θ)`` in float64; weights at each checkpoint step.
+
+    ``checkpoints``: non-negative step counts (``0`` = the initial weights). Raises
+    :class:`InputError` if the loss becomes non-finite (learning rate too large).
+    """
+    torch = _torch()
+    steps = sorted(set(int(c) for c in checkpoints))
+    if not steps or steps[0] < 0:
+        raise InputError("checkpoints", "non-negative step counts", list(checkpoints))
+    loss_fn = torch_mse(arch, data)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        theta = torch.tensor([float(v) for v in initial_theta(arch, seed, init_scale)], dtype=torch.float64)
+        out, step = [], 0
+        for target in steps:
+            while step < target:
+                theta = theta.detach().requires_grad_(True)
+                (grad,) = torch.autograd.grad(loss_fn(theta), theta)
+                theta = theta.detach() - lr * grad
+                step += 1
+            loss = float(loss_fn(theta.detach()))
+            if not np.isfinite(loss):
+                raise InputError("lr", f"a learning rate small enough for a finite loss (diverged by step {step})",
+                                 lr)
+            out.append(Checkpoint(step, tuple(Fraction(float(v)) for v in theta.detach().tolist()), loss))
+    finally:
+        torch.set_num_threads(threads)
+    return tuple(out)
+
+
+def network_at(arch: Architecture, checkpoint: Checkpoint) -> Network:
+    """The exact network whose weights are the checkpoint's float64 values."""
+    return random_network(arch, 0).with_theta(list(checkpoint.theta))
+
+
+@dataclass(frozen=True)
+class CheckpointRanks:
+    """Exact (certified) and float64 ranks of ``H_O``, ``H_F``, ``H_L`` at one checkpoint.
+
+    ``exact`` / ``float64``: ``{"outer": …, "functional": …, "loss": …}``; ``r``, ``s``: data
+    ranks at these weights; ``bounds``: :func:`symhess.bounds.network_bounds` at ``(r, s)``
+    (``None`` when the bounds module is absent).
+    """
+
+    step: int
+    loss: float
+    exact: dict[str, int]
+    float64: dict[str, int]
+    certified: bool
+    r: int
+    s: int
+    bounds: dict[str, int] | None
+    bound_source: str = ""
+
+
+def checkpoint_ranks(arch: Architecture, data: Dataset, checkpoint: Checkpoint) -> CheckpointRanks:
+    """Exact ranks at ``checkpoint`` (the float64 weights read exactly), and the bounds there."""
+    from .bounds import data_ranks, network_bounds
+
+    net = network_at(arch, checkpoint)
+    hess = mse_hessians(net, data)
+    results = {part: exact_rank(hess.part(part)) for part in PARTS}
+    floats = {part: float64_rank(hess.part(part)).rank for part in PARTS}
+    r, s = data_ranks(net, data)
+    b = network_bounds(arch, r, s)
+    return CheckpointRanks(checkpoint.step, checkpoint.loss, {p: res.rank for p, res in results.items()}, floats,
+                           all(res.certified for res in results.values()), r, s,
+                           {"outer": b.outer, "functional": b.functional, "loss": b.loss}, b.source)
+
+
+def training_ranks(arch: Architecture, n: int, checkpoints: Sequence[int], seed: int = 0, lr: float = 0.01,
+                   kind: str = "integer", init_scale: Fraction = Fraction(1, 4)) -> list[CheckpointRanks]:
+    """Train on ``n`` samples of kind ``kind`` from ``seed`` and measure every checkpoint."""
+    data = random_dataset(arch, n, seed, kind)
+    return [checkpoint_ranks(arch, data, c) for c in gradient_descent(arch, data, checkpoints, lr, seed, init_scale)]
