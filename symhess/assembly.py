@@ -439,3 +439,84 @@ def _functional(fp: _Pass, shapes: Sequence[LayerShape], patches: list[np.ndarra
         F[offs[l - 1]:offs[l], offs[k - 1]:offs[k]] = blk
         F[offs[k - 1]:offs[k], offs[l - 1]:offs[l]] = blk.T
     return F
+
+
+# ---------------------------------------------------------------- ranks: the library entry point
+
+DEFAULT_CERTIFY_LIMIT = 2000
+"""Parameter counts up to which ranks are certified by default (beyond: Monte Carlo, labelled so)."""
+
+
+@dataclass(frozen=True, eq=False)
+class RankReport:
+    """Ranks of the requested Hessian parts with the path taken, timings and peak memory.
+
+    ``ranks[name]`` is a :class:`~symhess.rank.RankResult` (``path`` ``"certified"`` or
+    ``"monte-carlo"``; ``details["matrix"]`` says which integer matrix was ranked).
+    ``seconds`` holds ``"assembly"``, one entry per part, and ``"total"``.
+    """
+
+    params: int
+    ranks: dict
+    seconds: dict
+    peak_memory_bytes: int
+    memory_estimate_bytes: int
+    certify_limit: int
+
+    @property
+    def certified(self) -> bool:
+        return all(r.certified for r in self.ranks.values())
+
+    @property
+    def path(self) -> str:
+        """``"certified"`` if every rank is certified, else ``"monte-carlo"``."""
+        return "certified" if self.certified else "monte-carlo"
+
+    def to_dict(self) -> dict:
+        return {"params": self.params, "ranks": {k: r.rank for k, r in self.ranks.items()},
+                "method": "exact", "certified": self.certified, "path": self.path,
+                "results": {k: r.to_dict() for k, r in self.ranks.items()},
+                "seconds": dict(self.seconds), "peak_memory_bytes": self.peak_memory_bytes,
+                "memory_estimate_bytes": self.memory_estimate_bytes, "certify_limit": self.certify_limit}
+
+
+def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", "functional", "loss"),
+                  certify_limit: int = DEFAULT_CERTIFY_LIMIT, memory_limit: int | None = None,
+                  seed: int = 0, primes: int = 3) -> RankReport:
+    """Exact ranks of ``H_O``, ``H_F``, ``H_L`` (any of ``parts``) by the fast integer path.
+
+    Certified (:func:`symhess.rank.integer_rank`) when ``p ≤ certify_limit``; otherwise the
+    maximum rank modulo ``primes`` random primes, labelled ``"monte-carlo"`` with its error
+    bound. ``rank H_O`` is computed from the stacked Jacobian ``Ĵ`` (``nK × p``) when ``nK < p``
+    (rank ``JᵀJ`` = rank ``J`` over ℚ). Raises :class:`InputError` before assembling if the
+    estimated memory (:func:`symhess.memory.estimate_rank_bytes`) exceeds ``memory_limit``
+    (default: half the machine's RAM).
+    """
+    import time
+
+    from .memory import check_fits, estimate_rank_bytes, peak_rss_bytes
+    from .rank import integer_rank
+
+    for name in parts:
+        if name not in ("outer", "functional", "loss"):
+            raise InputError("parts", "a subset of outer, functional, loss", name)
+    arch, p = net.arch, net.arch.num_params
+    estimate = estimate_rank_bytes(arch, data.n, parts)
+    check_fits(estimate, memory_limit)
+    start = time.perf_counter()
+    via_jacobian = data.n * arch.outputs < p
+    A = assemble(net, data, functional=any(x in parts for x in ("functional", "loss")),
+                 outer="loss" in parts or ("outer" in parts and not via_jacobian))
+    seconds = {"assembly": time.perf_counter() - start}
+    certify = p <= certify_limit
+    ranks = {}
+    for name in parts:
+        t0 = time.perf_counter()
+        matrix = "jacobian" if name == "outer" and via_jacobian else name
+        res = integer_rank(A.integer(matrix), certify=certify, seed=seed, primes=primes,
+                           symmetric=None if matrix == "jacobian" else True)
+        seconds[name] = time.perf_counter() - t0
+        res.details.update({"matrix": matrix, "seconds": seconds[name]})
+        ranks[name] = res
+    seconds["total"] = time.perf_counter() - start
+    return RankReport(p, ranks, seconds, peak_rss_bytes(), estimate, certify_limit)
