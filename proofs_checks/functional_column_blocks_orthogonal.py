@@ -17,11 +17,12 @@ by simply summing the ranks of the block columns". With ``C_l = H_F[:, W^l]`` th
 
 This module checks the second reading exactly (every rank certified over ℚ), as a
 statement about *generic* weights and data: the generic rank of each matrix is its
-maximum over the seeds, and the set where all of them are attained at once is open and
-dense, so a seed attaining every generic block rank must also attain ``Σ_l rank C_l``.
-``expected = Σ_l`` (generic ``rank C_l``), ``observed = rank H_F`` on each seed that
-attains every generic block rank (the others are non-generic draws: integer weights
-with, e.g., proportional filters; listed in the detail). A mismatch is ``violated``.
+maximum over the seeds (the set where all of them are attained at once is open and
+dense), so ``expected = Σ_l max_seeds rank C_l`` and ``observed = max_seeds rank H_F``;
+a mismatch is ``violated``. Single integer draws can be non-generic (e.g. proportional
+filters), with block ranks or ``rank H_F`` below the generic value, even ``rank H_F <
+Σ_l rank C_l`` on one seed while other seeds attain it (seen in a random search of 760
+linear instances: 9 such seeds, no generic failure); those seeds are listed in the detail.
 
 Scope: linear networks, as in the paper. For ReLU networks the independence fails on an
 open set (units dead on every sample): ``d0=8 conv(3,k3) conv(3,k3) -> K=3 relu``, ``n=6``
@@ -70,7 +71,7 @@ def seed_ranks(inst: Instance, seed: int) -> SeedRanks:
 
 
 def check(inst: Instance) -> CheckResult:
-    """Generic ``rank H_F`` vs ``Σ_l`` generic ``rank C_l`` over the seeds of ``inst``."""
+    """Generic ``rank H_F`` vs ``Σ_l`` generic ``rank C_l`` (maxima over the seeds of ``inst``)."""
     draws, skipped = [], []
     for seed in inst.seeds:
         try:
@@ -79,19 +80,15 @@ def check(inst: Instance) -> CheckResult:
             skipped.append(f"seed {seed}: {err}")
     if not draws:
         return degenerate(NAME, inst.label, "; ".join(skipped))
-    generic = tuple(max(d.blocks[l] for d in draws) for l in range(inst.arch.depth))
-    attaining = [d for d in draws if d.blocks == generic]
-    skipped += [f"seed {d.seed}: block ranks {list(d.blocks)} below generic" for d in draws if d.blocks != generic]
-    if not attaining:
-        return degenerate(NAME, inst.label, f"no seed attains every generic block rank {list(generic)}; "
-                          + "; ".join(skipped))
-    worst = min(attaining, key=lambda d: d.total)
-    pairs = worst.pairs
+    generic = [max(d.blocks[l] for d in draws) for l in range(inst.arch.depth)]
+    total = max(d.total for d in draws)
+    skipped += [f"seed {d.seed}: block ranks {list(d.blocks)}, rank H_F = {d.total}"
+                for d in draws if list(d.blocks) != generic or d.total != total]
+    pairs = max(draws, key=lambda d: d.total).pairs
     literal = "C_l^T C_k = 0 for all pairs" if not pairs else f"C_l^T C_k != 0 for pairs {list(pairs)}"
-    detail = (f"generic rank C_l = {list(generic)}; rank H_F = {[d.total for d in attaining]} on seeds "
-              f"{[d.seed for d in attaining]}; literal orthogonality: {literal}"
-              + (f"; non-generic: {'; '.join(skipped)}" if skipped else ""))
-    return compare_exact(NAME, inst.label, sum(generic), worst.total, detail)
+    detail = (f"generic rank C_l = {generic}, generic rank H_F = {total} over seeds {[d.seed for d in draws]}; "
+              f"literal orthogonality: {literal}" + (f"; non-generic: {'; '.join(skipped)}" if skipped else ""))
+    return compare_exact(NAME, inst.label, sum(generic), total, detail)
 
 
 def instances(full: bool = False) -> list[Instance]:
