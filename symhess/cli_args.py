@@ -16,6 +16,8 @@ from .exchange import load_dataset, load_network
 from .networks import ACTIVATIONS, Architecture, ConvLayer, Network, random_network
 from .scalars import InputError
 
+DEFAULT_INPUT_DIM = 12
+
 
 def int_list(text: str | None, flag: str, minimum: int) -> list[int] | None:
     """``"3,3"`` -> ``[3, 3]``; ``None`` stays ``None``."""
@@ -34,7 +36,10 @@ def add_architecture_arguments(parser: argparse.ArgumentParser) -> None:
     """``--model`` or the generation flags of a conv stack followed by a dense layer."""
     g = parser.add_argument_group("network (a model file, or generated from flags)")
     g.add_argument("--model", metavar="FILE", help="model JSON file (see README: exchange format)")
-    g.add_argument("--input-dim", type=int, default=12, help="input length d_0 (default 12)")
+    g.add_argument("--torch", metavar="FILE",
+                   help="torch.save of an nn.Sequential of Conv1d/ReLU/Flatten/Linear without biases (trusted files only)")
+    g.add_argument("--input-dim", type=int, default=None,
+                   help="input length d_0 (default 12; with --torch: inferred when only one length fits)")
     g.add_argument("--kernels", default="3,3", help="filter sizes of the conv layers, e.g. 3,3 (default)")
     g.add_argument("--channels", default=None, help="out-channels of the conv layers, e.g. 4,4 (default 2 each)")
     g.add_argument("--strides", default=None, help="strides of the conv layers (default 1 each)")
@@ -69,12 +74,13 @@ def architecture_from_args(args: argparse.Namespace) -> Architecture:
     paddings = _per_layer(int_list(args.paddings, "--paddings", 0), n, "--paddings", 0)
     if args.activation not in ACTIVATIONS:
         raise InputError("--activation", "linear or relu", args.activation)
-    for flag, value in (("--input-dim", args.input_dim), ("--outputs", args.outputs)):
+    input_dim = DEFAULT_INPUT_DIM if args.input_dim is None else args.input_dim
+    for flag, value in (("--input-dim", input_dim), ("--outputs", args.outputs)):
         if value < 1:
             raise InputError(flag, "a positive integer", value)
     convs = tuple(ConvLayer(m, k, s, p) for m, k, s, p in zip(channels, kernels, strides, paddings))
     try:
-        return Architecture(args.input_dim, convs, args.outputs, args.activation)
+        return Architecture(input_dim, convs, args.outputs, args.activation)
     except InputError as err:  # name the flag, not the dataclass field
         raise InputError(_flag_of(err.field), err.expected, err.got) from None
 
@@ -89,9 +95,15 @@ def _flag_of(field: str) -> str:
 
 
 def network_from_args(args: argparse.Namespace) -> Network:
-    """``--model FILE``, or a random network from the flags and ``--seed``."""
+    """``--model FILE``, ``--torch FILE``, or a random network from the flags and ``--seed``."""
+    if args.model and args.torch:
+        raise InputError("--torch", "either --model or --torch, not both", args.torch)
     if args.model:
         return load_network(args.model)
+    if args.torch:
+        from .torch_import import load_torch_model
+
+        return load_torch_model(args.torch, args.input_dim)
     return random_network(architecture_from_args(args), seed=args.seed)
 
 
