@@ -8,7 +8,7 @@ networks is false in exact arithmetic on small instances: docs/theory.md §7.
 
 from symhess.bounds import network_bounds
 
-from .framework import Claim, compare_bound
+from .framework import Claim, compare_bound, degenerate
 from .instances import conv_arch, generic_draws, run_rank_claim, sweep
 
 NAME = "Loss Hessian bound rank H_L ≤ rank H_O + rank H_F"
@@ -31,7 +31,7 @@ def check(inst):
     for i, d in enumerate(draws):  # sub-additivity on each draw, with observed ranks
         results.append(compare_bound(NAME, f"{inst.label} [draw {i}: H_L ≤ obs H_O + obs H_F]",
                                      d.rank("outer") + d.rank("functional"), d.rank("loss")))
-    return results
+    return results or [degenerate(NAME, inst.label, "every seed drew a degenerate instance (ReLU kink or rank-deficient data)")]
 
 
 def instances(full: bool = False):
