@@ -19,6 +19,7 @@ reporting every rejected seed and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .data import Dataset, random_dataset
 from .networks import Architecture, Network, random_network
@@ -93,3 +94,21 @@ def redraw_until_smooth(arch: Architecture, n: int | Dataset, seed: int = 0, max
         rejected.append((s, why))
     raise ReluKinkError("weights", f"a kink-free draw within {max_tries} tries (seed {seed}, scale {scale})",
                         [s for s, _ in rejected])
+
+
+def measure_relu(point: Any, seed: int) -> Any:
+    """Table measurement (:class:`symhess.tables.TableSpec`): a kink-free ReLU draw, exact ranks.
+
+    Data of ``point.dataset`` from ``seed``; weights redrawn at kinks
+    (:func:`redraw_until_smooth`); bounds: the linear-network ones at the draw's ``(r, s)``
+    (the paper's Figure 2(c) comparison; ``holds = no`` is a finding, see ``docs/beyond.md``).
+    """
+    from .bounds import data_ranks
+    from .tables import InstanceResult, bounds_of, ranks_of_instance
+
+    data = random_dataset(point.arch, point.samples, seed, point.dataset)
+    draw = redraw_until_smooth(point.arch, data, seed)
+    ranks, certified = ranks_of_instance(draw.net, data)
+    r, s = data_ranks(draw.net, data)
+    bounds, source = bounds_of(point.arch, r, s, point.loss)
+    return InstanceResult(seed, ranks, r, s, certified, bounds, f"linear {source}")

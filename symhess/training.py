@@ -168,3 +168,30 @@ def training_ranks(arch: Architecture, n: int, checkpoints: Sequence[int], seed:
     """Train on ``n`` samples of kind ``kind`` from ``seed`` and measure every checkpoint."""
     data = random_dataset(arch, n, seed, kind)
     return [checkpoint_ranks(arch, data, c) for c in gradient_descent(arch, data, checkpoints, lr, seed, init_scale)]
+
+
+TRAINING_SAMPLES = 4
+TRAINING_LR = 0.01
+
+
+def training_arch(step: int) -> Architecture:
+    """The ``training`` table's network (the same at every step): ``d_0 = 8``, 3 filters of size 3, ``K = 2``."""
+    from .networks import ConvLayer
+
+    return Architecture(8, (ConvLayer(3, 3),), 2)
+
+
+def training_samples(arch: Architecture) -> int:
+    """``n = 4 < d_0``: over-parameterised, gradient descent drives the residuals towards zero."""
+    return TRAINING_SAMPLES
+
+
+def measure_training(point: Any, seed: int) -> Any:
+    """Table measurement: train ``point.value`` steps from ``seed`` (lr 0.01), exact ranks there."""
+    from .tables import InstanceResult, PartRanks
+
+    data = random_dataset(point.arch, point.samples, seed, point.dataset)
+    (checkpoint,) = gradient_descent(point.arch, data, [point.value], TRAINING_LR, seed)
+    row = checkpoint_ranks(point.arch, data, checkpoint)
+    bounds = PartRanks(**row.bounds) if row.bounds else None
+    return InstanceResult(seed, PartRanks(**row.exact), row.r, row.s, row.certified, bounds, row.bound_source)
