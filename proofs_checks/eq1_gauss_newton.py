@@ -24,7 +24,7 @@ from symhess.symbolic import direct_hessians
 from .framework import CheckResult, Claim, compare_exact, each_seed
 from .instances import Instance
 
-NAME = "eq1_gauss_newton"
+NAME = "Eq. 1 (Gauss-Newton decomposition H_L = H_O + H_F)"
 STATEMENT = ("Eq. 1 (Gauss–Newton): H_L = H_O + H_F for MSE; H_L by sympy differentiation of the loss, "
              "H_O and H_F by the production (Toeplitz) route; exact equality over Q on every draw")
 

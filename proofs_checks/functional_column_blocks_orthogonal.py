@@ -40,7 +40,7 @@ from symhess.networks import Architecture, ConvLayer, LocalLayer
 from .framework import CheckResult, Claim, DegenerateInstance, compare_exact, degenerate, generic_draw
 from .instances import Instance, certified_rank
 
-NAME = "functional_column_blocks_orthogonal"
+NAME = "Remark: H_F column blocks add up in rank (orthogonality)"
 STATEMENT = ("Empirical remark after Thm 6 (linear CNNs): the block-columns C_l of H_F are independent, "
              "generic rank H_F = sum_l generic rank C_l (certified ranks); literal orthogonality "
              "C_l^T C_k = 0 fails for L >= 3, and independence fails for ReLU nets (see module docstring)")

@@ -31,7 +31,7 @@ from symhess.networks import Architecture, ConvLayer, LocalLayer
 from .framework import CheckResult, Claim, compare_bound, compare_exact, each_seed, generic_draw
 from .instances import Instance, certified_rank
 
-NAME = "functional_hollow_inertia"
+NAME = "Remark: H_F block-hollow, inertia balanced (exact LDLᵀ)"
 STATEMENT = ("H_F is block-hollow (H_F^(l,l) = 0) and, by exact LDL^T inertia (n+, n-, n0): n+ + n- = rank H_F "
              "and |n+ - n-| <= rank H_F - 2 max_l rank C_l (isotropic zero blocks; = 0 for L = 2)")
 

@@ -22,7 +22,7 @@ from symhess.networks import Architecture, ConvLayer, LocalLayer
 from .framework import CheckResult, Claim, compare_exact, each_seed, generic_draw
 from .instances import Instance, certified_rank
 
-NAME = "outer_rank_equals_ntk"
+NAME = "Remark: rank H_O = rank of the NTK Gram matrix J Jᵀ"
 STATEMENT = ("rank H_O = rank of the NTK Gram matrix J J^T (J the stacked nK x p Jacobian; certified ranks), "
              "and n H_O, J J^T share their non-zero spectrum: x^(nK) charpoly(n H_O) = x^p charpoly(J J^T)")
 
