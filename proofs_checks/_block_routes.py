@@ -55,17 +55,19 @@ class RouteInstance:
 
 
 def kink_free_draw(arch: Architecture, n: int, seeds: tuple[int, ...], kind: str = "integer",
-                   rational: bool = False, companion: Callable[[Network], Network] | None = None
-                   ) -> tuple[Network, Dataset, int] | None:
+                   rational: bool = False, companion: Callable[[Network], Network] | None = None,
+                   scale: int = 3) -> tuple[Network, Dataset, int] | None:
     """The first ``(network, data, seed)`` with no ReLU kink (:func:`symhess.toeplitz.kink_units`), or ``None``.
 
-    ``companion(net)``, when given, must be kink-free too (the Toeplitzed FCN of Prop 4:
+    Weights and data from :func:`symhess.networks.random_network` and
+    :func:`symhess.data.random_dataset` with range ``scale``. ``companion(net)``, when given, must be kink-free too (the Toeplitzed FCN of Prop 4:
     a CNN unit whose receptive field is all zero is harmless in the CNN, but a kink of
     the FCN, where the structural zeros of ``T^l`` are free parameters).
     Linear networks never kink, so their first seed is returned.
     """
     for seed in seeds:
-        net, data = random_network(arch, seed, rational=rational), random_dataset(arch, n, seed, kind)
+        net = random_network(arch, seed, scale=scale, rational=rational)
+        data = random_dataset(arch, n, seed, kind, scale=scale)
         try:
             for candidate in [net] + ([companion(net)] if companion else []):
                 for x in data.inputs:

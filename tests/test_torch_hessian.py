@@ -1,0 +1,96 @@
+"""The exact Hessians against PyTorch autograd (``torch.func``) in float64, and the ranks.
+
+PyTorch differentiates its own network (``F.conv1d``, ``relu``, flatten, a dense
+matmul), independent of the Toeplitz code. On integer instances the exact Hessians,
+converted to float64, must match ``torch.func.hessian`` of
+``(1/n) Σ_i ½‖F(x_i) − y_i‖²`` to float64 accuracy; ``H_O = Jᵀ J / n`` from
+``torch.func.jacrev`` and ``H_F = H_L − H_O``. The float64 SVD rank of PyTorch's
+Hessians (numpy's default tolerance) must equal the certified exact rank.
+"""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from proofs_checks._block_routes import kink_free_draw  # noqa: E402
+from symhess.hessians import mse_hessians  # noqa: E402
+from symhess.networks import Architecture, ConvLayer, Network  # noqa: E402
+from symhess.rank import exact_rank, float64_rank  # noqa: E402
+
+
+def torch_model(net: Network):
+    """``θ ↦ F(X)`` (``n × K``) for a flat float64 parameter vector ``θ = (vec_r W^1, …, vec_r W^L)``."""
+    arch = net.arch
+
+    def outputs(theta, X):
+        h = X[:, None, :]  # (n, 1, d_0)
+        for s, off in zip(arch.layers[:-1], arch.param_offsets):
+            w = theta[off:off + s.num_params].reshape(s.weight_shape)
+            h = torch.nn.functional.conv1d(h, w, stride=s.stride, padding=s.padding)
+            if arch.activation == "relu":
+                h = torch.relu(h)
+        last, off = arch.layers[-1], arch.param_offsets[-1]
+        V = theta[off:off + last.num_params].reshape(arch.outputs, -1)
+        return h.flatten(1) @ V.T  # channel-major flattening, as torch.flatten of (n, C, d)
+
+    return outputs
+
+
+def torch_hessians(net: Network, data) -> dict[str, np.ndarray]:
+    """``{"loss", "outer", "functional"}`` in float64 by ``torch.func``."""
+    theta = torch.tensor([float(v) for v in net.theta()], dtype=torch.float64)
+    X = torch.tensor(data.inputs.astype(np.float64))
+    Y = torch.tensor(data.targets.astype(np.float64))
+    outputs = torch_model(net)
+    n = X.shape[0]
+
+    def loss(t):
+        return 0.5 * ((outputs(t, X) - Y) ** 2).sum() / n
+
+    H_L = torch.func.hessian(loss)(theta)
+    J = torch.func.jacrev(lambda t: outputs(t, X))(theta).reshape(-1, theta.numel())  # (nK, p)
+    H_O = J.T @ J / n
+    return {"loss": H_L.numpy(), "outer": H_O.numpy(), "functional": (H_L - H_O).numpy()}
+
+
+INSTANCES = [
+    ("1conv-s2-p1", Architecture(8, (ConvLayer(3, 3, stride=2, padding=1),), 2), 6),
+    ("2conv-pad", Architecture(9, (ConvLayer(2, 3, padding=1), ConvLayer(2, 2, stride=2, padding=1)), 2), 5),
+    ("2conv-wide", Architecture(10, (ConvLayer(3, 3), ConvLayer(3, 2, stride=2)), 3), 8),
+    ("3conv", Architecture(12, (ConvLayer(2, 3, stride=2, padding=2), ConvLayer(2, 2, padding=1),
+                                ConvLayer(2, 2)), 2), 6),
+]
+
+
+def instance(arch, act, n):
+    arch = Architecture(arch.input_dim, arch.convs, arch.outputs, act)
+    found = kink_free_draw(arch, n, tuple(range(60)), scale=9)  # integers in [-9, 9]: fewer exact zeros
+    assert found is not None, "every seed hits a ReLU kink"
+    return found[0], found[1]
+
+
+@pytest.mark.parametrize("act", ["linear", "relu"])
+@pytest.mark.parametrize("name,arch,n", INSTANCES, ids=[i[0] for i in INSTANCES])
+def test_exact_hessians_match_torch_and_ranks_agree(name, arch, n, act):
+    net, data = instance(arch, act, n)
+    exact = mse_hessians(net, data)
+    ref = torch_hessians(net, data)
+    report = []
+    for part in ("loss", "outer", "functional"):
+        ours = np.array([[float(v) for v in row] for row in exact.part(part).tolist()])
+        scale = max(1.0, np.abs(ref[part]).max())
+        np.testing.assert_allclose(ours, ref[part], rtol=1e-12, atol=1e-12 * scale, err_msg=part)
+        r_exact = exact_rank(exact.part(part))
+        r_float = float64_rank(ref[part])
+        assert r_exact.certified
+        report.append((part, r_exact.rank, r_float.rank, r_float.details))
+    disagreements = [r for r in report if r[1] != r[2]]
+    assert not disagreements, f"float64 rank of torch's Hessian disagrees with the exact rank: {disagreements}"
+
+
+def test_functional_part_is_nonzero_and_indefinite():
+    """The instances are not trivial: ``H_F ≠ 0`` with eigenvalues of both signs (torch side)."""
+    net, data = instance(INSTANCES[1][1], "linear", INSTANCES[1][2])
+    eig = np.linalg.eigvalsh(torch_hessians(net, data)["functional"])
+    assert eig.min() < -1e-6 and eig.max() > 1e-6
