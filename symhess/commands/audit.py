@@ -1,0 +1,29 @@
+"""``symhess audit``: the structure of the Lemma 1 derivative ``∂vec_r T^l/∂vec_r W^l`` per layer.
+
+Kernel-entry ↔ Toeplitz-entry bipartite graph (degrees, components), cycle types of the
+rotation powers ``P^{st}``, sparsity; a table, or ``--json`` for one JSON object.
+See :mod:`symhess.audit`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..audit import audit
+from ..cli_args import add_architecture_arguments, architecture_from_args, network_from_args
+
+NAME = "audit"
+HELP = "structure report of the Lemma 1 Toeplitz derivative (graph degrees, components, P cycles, sparsity)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_architecture_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+
+
+def run(args: argparse.Namespace) -> int:
+    arch = network_from_args(args).arch if args.model else architecture_from_args(args)
+    report = audit(arch)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.to_text(), end="\n" if args.json else "")
+    return 0
