@@ -188,7 +188,7 @@ def loss_bound(outer: int, functional: int) -> int:
 # --------------------------------------------------------------------------- Theorems 7 and 8
 
 def _one_hidden(arch: Architecture) -> tuple[int, int, int, int]:
-    """``(m, k, d_1, K)`` of a one-hidden-layer stride-1 CNN."""
+    """``(m, k, d_1, K)`` of a one-hidden-layer CNN (``d_1`` the strided, padded output length)."""
     if arch.depth != 2:
         raise InputError("architecture", "one hidden conv layer", arch.describe())
     sh = arch.layers[0]
@@ -296,10 +296,11 @@ def network_bounds(arch: Architecture, r: int, s: int, loss: str = "mse") -> Bou
             outer, functional = theorem9_lcn(arch, r, s)
             source = "Theorem 9 (LCN)"
         return Bounds(outer, functional, loss_bound(outer, functional), (functional // 2, functional // 2), source)
-    if arch.depth == 2 and is_plain_conv(arch):
+    if arch.depth == 2 and layers[0].shared:
         outer, functional = theorem7_outer(arch, r), theorem8_functional(arch, r, s)
-        return Bounds(outer, functional, loss_bound(outer, functional), (functional // 2, functional // 2),
-                      "Theorems 7, 8 (one hidden layer, exact)")
+        source = "Theorems 7, 8 (one hidden layer, exact)" if is_plain_conv(arch) else \
+            "Theorems 7, 8 with the strided/padded d_1 (upper bounds; theory.md §5.1)"
+        return Bounds(outer, functional, loss_bound(outer, functional), (functional // 2, functional // 2), source)
     blocks = theorem6_functional_blocks(arch, r, s)
     outer = theorem5_outer(arch, r)
     return Bounds(outer, sum(blocks), loss_bound(outer, sum(blocks)), blocks, "Theorems 5, 6")
