@@ -52,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as err:
         print(f"symhess: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("symhess: interrupted", file=sys.stderr)
         return 130
