@@ -63,17 +63,26 @@ INSTANCES = [
 ]
 
 
-def instance(arch, act, n):
+HEAVY_INSTANCES = [
+    ("2conv-p204", Architecture(16, (ConvLayer(4, 3), ConvLayer(4, 3)), 3), 10),
+    ("2conv-s2-p2", Architecture(20, (ConvLayer(3, 5, stride=2, padding=2), ConvLayer(4, 3, padding=1)), 4), 12),
+    ("3conv-p148", Architecture(24, (ConvLayer(4, 4, stride=2), ConvLayer(4, 3), ConvLayer(3, 2, padding=1)), 2), 8),
+]
+
+
+def instance(arch, act, n, kind="integer"):
+    """The first kink-free draw; integer weights in [-9, 9] (fewer exact zeros than the default range).
+
+    ``kind="gaussian"`` data are multiples of 1/8: dyadic, so still exact in float64.
+    """
     arch = Architecture(arch.input_dim, arch.convs, arch.outputs, act)
-    found = kink_free_draw(arch, n, tuple(range(60)), scale=9)  # integers in [-9, 9]: fewer exact zeros
+    found = kink_free_draw(arch, n, tuple(range(60)), kind, scale=9)
     assert found is not None, "every seed hits a ReLU kink"
     return found[0], found[1]
 
 
-@pytest.mark.parametrize("act", ["linear", "relu"])
-@pytest.mark.parametrize("name,arch,n", INSTANCES, ids=[i[0] for i in INSTANCES])
-def test_exact_hessians_match_torch_and_ranks_agree(name, arch, n, act):
-    net, data = instance(arch, act, n)
+def assert_torch_agrees(net, data):
+    """Entries to float64 accuracy; float64 rank of torch's Hessian == certified exact rank, every part."""
     exact = mse_hessians(net, data)
     ref = torch_hessians(net, data)
     report = []
@@ -87,6 +96,19 @@ def test_exact_hessians_match_torch_and_ranks_agree(name, arch, n, act):
         report.append((part, r_exact.rank, r_float.rank, r_float.details))
     disagreements = [r for r in report if r[1] != r[2]]
     assert not disagreements, f"float64 rank of torch's Hessian disagrees with the exact rank: {disagreements}"
+
+
+@pytest.mark.parametrize("act", ["linear", "relu"])
+@pytest.mark.parametrize("name,arch,n", INSTANCES, ids=[i[0] for i in INSTANCES])
+def test_exact_hessians_match_torch_and_ranks_agree(name, arch, n, act):
+    assert_torch_agrees(*instance(arch, act, n))
+
+
+@pytest.mark.heavy
+@pytest.mark.parametrize("act", ["linear", "relu"])
+@pytest.mark.parametrize("name,arch,n", HEAVY_INSTANCES, ids=[i[0] for i in HEAVY_INSTANCES])
+def test_larger_nets_match_torch_and_ranks_agree(name, arch, n, act):
+    assert_torch_agrees(*instance(arch, act, n, "gaussian"))
 
 
 def test_functional_part_is_nonzero_and_indefinite():
