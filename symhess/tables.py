@@ -27,13 +27,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from .assembly import hessian_ranks
 from .bounds import data_ranks, network_bounds
 from .data import Dataset, random_dataset
-from .hessians import PARTS, mse_hessians
+from .hessians import PARTS
 from .networks import Architecture, ConvLayer, Network, random_network
 from .output import FORMATS, render_table
 from .parallel import map_instances
-from .rank import exact_rank
 from .scalars import InputError
 
 PART_LABELS = {"outer": "O", "functional": "F", "loss": "L"}
@@ -156,9 +156,13 @@ def default_samples(arch: Architecture) -> int:
 
 
 def ranks_of_instance(net: Network, data: Dataset) -> tuple[PartRanks, bool]:
-    """Certified exact ranks of ``H_O``, ``H_F``, ``H_L`` (MSE) and whether all three are proved."""
-    hessians = mse_hessians(net, data)
-    results = [exact_rank(hessians.part(part)) for part in PARTS]
+    """Exact ranks of ``H_O``, ``H_F``, ``H_L`` (MSE) and whether all three are certified.
+
+    Fast integer assembly (:func:`symhess.assembly.hessian_ranks`): certified up to its
+    ``certify_limit`` parameters, Monte Carlo (and ``False`` here) beyond.
+    """
+    report = hessian_ranks(net, data, PARTS)
+    results = [report.ranks[part] for part in PARTS]
     return PartRanks(*(res.rank for res in results)), all(res.certified for res in results)
 
 
@@ -229,6 +233,11 @@ class TableResult:
         with_series = len(self.spec.series) > 1
         return [row.to_dict(self.spec.swept, with_series) for row in self.rows]
 
+    @property
+    def violated(self) -> bool:
+        """Some instance's exact rank exceeds its own bound."""
+        return any(row.holds is False for row in self.rows)
+
     def notes(self) -> list[str]:
         """Lines printed under the table: how ranks were obtained, fits, bound status."""
         lines = [f"generic rank = max over {self.spec.seeds} seeds (base seed {self.seed}) of certified exact "
@@ -236,7 +245,7 @@ class TableResult:
         sources = sorted({row.bound_source for row in self.rows if row.bound_source})
         if sources:
             lines.append(f"bounds: {'; '.join(sources)} at each instance's exact r = rank Σ_xx, s = rank Ω")
-        if any(row.holds is False for row in self.rows):
+        if self.violated:
             lines.append("BOUND VIOLATED at some point (holds = no)")
         lines.extend(fit.note() for fit in self.fits)
         return lines
@@ -313,12 +322,13 @@ def fit_rows(rows: Sequence[TableRow], points: int) -> tuple[LogLogFit, ...]:
 
 
 def run_table(spec: TableSpec, full: bool = False, seed: int = 0, jobs: int | None = 1,
-              progress: bool = True) -> TableResult:
-    """Compute ``spec`` (every point × every seed, in parallel with ``jobs`` processes)."""
+              progress: bool = True, dask_address: str | None = None) -> TableResult:
+    """Compute ``spec``: every point × every seed, in ``jobs`` processes or on a Dask scheduler."""
     points = spec.points(full)
     seeds = instance_seeds(seed, spec.seeds)
     items = [(spec, point, s) for point in points for s in seeds]
-    results = map_instances(_measure_item, items, jobs, progress=f"table {spec.name}" if progress else None)
+    results = map_instances(_measure_item, items, jobs, progress=f"table {spec.name}" if progress else None,
+                            dask_address=dask_address)
     k = len(seeds)
     rows = tuple(fold_row(point, results[i * k:(i + 1) * k]) for i, point in enumerate(points))
     fits = fit_rows(rows, spec.fit_points) if spec.fit_points else ()

@@ -35,8 +35,8 @@ def tiny_results():
     return {name: run_table(tiny(name), progress=False) for name in TINY}
 
 
-def test_every_default_table_has_a_tiny_sweep():
-    assert set(TINY) == set(TABLES)
+def test_the_paper_figures_are_registered():
+    assert set(TINY) <= set(TABLES)
 
 
 # --- independent ranks -----------------------------------------------------------------------

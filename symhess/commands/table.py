@@ -23,6 +23,8 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="base seed of the random instances (default 0)")
     parser.add_argument("--jobs", type=int, default=None,
                         help=f"worker processes (default: all cores, here {default_jobs()})")
+    parser.add_argument("--dask", metavar="ADDRESS", default=None,
+                        help="run the instances on this Dask scheduler (e.g. tcp://host:8786) instead of locally")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
@@ -43,7 +45,12 @@ def compute_from_args(args: argparse.Namespace) -> TableResult:
     spec = get_table(args.name)
     if args.jobs is not None and args.jobs < 1:
         raise InputError("--jobs", "a positive integer", args.jobs)
-    return run_table(spec, full=args.full, seed=args.seed, jobs=args.jobs, progress=not args.no_progress)
+    result = run_table(spec, full=args.full, seed=args.seed, jobs=args.jobs, progress=not args.no_progress,
+                       dask_address=args.dask)
+    if result.violated:  # a finding, not a failure of the command: shown, and kept in the table
+        print(f"symhess: warning: table {spec.name}: some exact rank exceeds its bound (holds = no)",
+              file=sys.stderr)
+    return result
 
 
 def output_format(fmt: str | None, out: str | None) -> str:
@@ -76,4 +83,4 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "csv":  # the CSV holds rows only: show the notes where a reader sees them
         for note in result.notes():
             print(f"note: {note}", file=sys.stderr)
-    return 1 if any(row.holds is False for row in result.rows) else 0
+    return 0
