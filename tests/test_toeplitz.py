@@ -133,3 +133,14 @@ def test_relu_masks_match_positive_preactivations():
         h = [[max(v, 0) for v in ch] for ch in z]
         assert list(fwd.hidden[l]) == [v for ch in h for v in ch]
         assert list(fwd.masks[l]) == [1 if v > 0 else 0 for ch in z for v in ch]
+
+
+def test_zero_preactivation_is_a_kink_unless_its_window_is_zero():
+    """``z = 0`` with a non-zero input in the window raises; with an all-zero window it is a dead unit."""
+    arch = Architecture(4, (ConvLayer(1, 2),), 1, "relu")
+    w1 = np.array([[[Fraction(1), Fraction(1)]]], dtype=object)
+    net = Network(arch, (w1, np.array([[[Fraction(1)] * 3]], dtype=object)))
+    with pytest.raises(ReluKinkError):
+        forward(net, [1, -1, 2, 3])  # z[0] = 1 - 1 = 0, window (1, -1) is not zero: a kink
+    fwd = forward(net, [0, 0, 2, 3])  # z[0] = 0 from an all-zero window: z[0] ≡ 0 near W
+    assert list(fwd.masks[1]) == [0, 1, 1]
