@@ -76,8 +76,7 @@ def commutation(a: int, b: int) -> np.ndarray:
     """``K_{a,b}`` (``ab × ab``, 0/1 object array): ``K[(b', a'), (a', b')] = 1``.
 
     Right-multiplying by it reorders columns indexed ``(b', a')`` (``b'`` major) into
-    ``(a', b')`` order; equivalently ``K vec_r(X) = vec_r(Xᵀ)`` for ``X`` of shape ``a × b``,
-    read with rows/columns swapped.
+    ``(a', b')`` order; equivalently ``K vec_r(X) = vec_r(Xᵀ)`` for ``X`` of shape ``a × b``.
     """
     K = np.zeros((a * b, a * b), dtype=object)
     for ai in range(a):
@@ -264,14 +263,22 @@ def assemble(block: Callable[[int, int], np.ndarray], L: int) -> np.ndarray:
     return np.vstack([np.hstack([block(k, l) for l in range(1, L + 1)]) for k in range(1, L + 1)])
 
 
+def layer_derivative(net: Network, l: int) -> np.ndarray:
+    """``D_l = ∂vec_r T^l/∂vec_r W^l`` (Lemma 1) as an object array of Python ints 0/1.
+
+    Python ints, not numpy ints: a numpy integer times a ``Fraction`` would leave exact arithmetic.
+    """
+    return np.vectorize(int, otypes=[object])(toeplitz_derivative(net.arch.layers[l - 1]))
+
+
 def derivative_blockdiag(net: Network) -> np.ndarray:
-    """``D = blockdiag(∂vec_r T^1/∂vec_r W^1, …, ∂vec_r T^L/∂vec_r W^L)`` (``p̃ × p``, Python-int 0/1)."""
-    parts = [toeplitz_derivative(s) for s in net.arch.layers]
+    """``D = blockdiag(D_1, …, D_L)`` (``p̃ × p``, Python-int 0/1)."""
+    parts = [layer_derivative(net, l) for l in range(1, net.arch.depth + 1)]
     rows, cols = sum(d.shape[0] for d in parts), sum(d.shape[1] for d in parts)
     D = np.zeros((rows, cols), dtype=object)
     r0 = c0 = 0
     for d in parts:
-        D[r0:r0 + d.shape[0], c0:c0 + d.shape[1]] = np.vectorize(int, otypes=[object])(d)
+        D[r0:r0 + d.shape[0], c0:c0 + d.shape[1]] = d
         r0, c0 = r0 + d.shape[0], c0 + d.shape[1]
     return D
 
@@ -332,9 +339,7 @@ def block_formula_hessians(net: Network, data: Dataset, form: str | None = None)
 
 def parameter_block(net: Network, H_hat_block: np.ndarray, k: int, l: int) -> np.ndarray:
     """``H^{(k,l)} = D_kᵀ Ĥ^{(k,l)} D_l`` for one block (rows ``W^k``, columns ``W^l``)."""
-    D_k = np.vectorize(int, otypes=[object])(toeplitz_derivative(net.arch.layers[k - 1]))
-    D_l = np.vectorize(int, otypes=[object])(toeplitz_derivative(net.arch.layers[l - 1]))
-    return dot(D_k.T, H_hat_block, D_l)
+    return dot(layer_derivative(net, k).T, H_hat_block, layer_derivative(net, l))
 
 
 def toeplitzed_fcn(net: Network) -> Network:
