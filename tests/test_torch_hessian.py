@@ -17,24 +17,7 @@ from proofs_checks._block_routes import kink_free_draw  # noqa: E402
 from symhess.hessians import mse_hessians  # noqa: E402
 from symhess.networks import Architecture, ConvLayer, Network  # noqa: E402
 from symhess.rank import exact_rank, float64_rank  # noqa: E402
-
-
-def torch_model(net: Network):
-    """``θ ↦ F(X)`` (``n × K``) for a flat float64 parameter vector ``θ = (vec_r W^1, …, vec_r W^L)``."""
-    arch = net.arch
-
-    def outputs(theta, X):
-        h = X[:, None, :]  # (n, 1, d_0)
-        for s, off in zip(arch.layers[:-1], arch.param_offsets):
-            w = theta[off:off + s.num_params].reshape(s.weight_shape)
-            h = torch.nn.functional.conv1d(h, w, stride=s.stride, padding=s.padding)
-            if arch.activation == "relu":
-                h = torch.relu(h)
-        last, off = arch.layers[-1], arch.param_offsets[-1]
-        V = theta[off:off + last.num_params].reshape(arch.outputs, -1)
-        return h.flatten(1) @ V.T  # channel-major flattening, as torch.flatten of (n, C, d)
-
-    return outputs
+from symhess.training import torch_function  # noqa: E402
 
 
 def torch_hessians(net: Network, data) -> dict[str, np.ndarray]:
@@ -42,7 +25,7 @@ def torch_hessians(net: Network, data) -> dict[str, np.ndarray]:
     theta = torch.tensor([float(v) for v in net.theta()], dtype=torch.float64)
     X = torch.tensor(data.inputs.astype(np.float64))
     Y = torch.tensor(data.targets.astype(np.float64))
-    outputs = torch_model(net)
+    outputs = torch_function(net.arch)  # conv1d / relu / flatten / matmul on θ = (vec_r W^1, …)
     n = X.shape[0]
 
     def loss(t):
