@@ -81,7 +81,9 @@ def render_plot(result: TableResult, fmt: str) -> bytes:
         ax.legend(fontsize=7, ncol=2)
         fig.tight_layout()
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt)
+        import matplotlib
+        with matplotlib.rc_context({"svg.hashsalt": "symhess"}):  # same ids every run: reproducible files
+            fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
         return buf.getvalue()
     finally:
         plt.close(fig)
