@@ -247,6 +247,9 @@ class TableResult:
         """Lines printed under the table: how ranks were obtained, fits, bound status."""
         lines = [f"generic rank = max over {self.spec.seeds} seeds (base seed {self.seed}) of certified exact "
                  f"ranks; sweep: {'full' if self.full else 'default'}"]
+        if not all(row.certified for row in self.rows):
+            lines.append("rows with certified = no hold Monte Carlo exact ranks (modular, not proved): "
+                         "p above the certification limit of symhess.assembly.hessian_ranks")
         sources = sorted({row.bound_source for row in self.rows if row.bound_source})
         if sources:
             lines.append(f"bounds: {'; '.join(sources)} at each instance's exact r = rank Σ_xx, s = rank Ω")
