@@ -33,7 +33,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from symhess.bounds import Bounds
 from symhess.crossentropy_sweep import CEDraw, exact_parts, measure_ce_draw, paper_bounds, theorem_bounds
 from symhess.hessians import PARTS
 from symhess.networks import Architecture, ConvLayer
@@ -118,7 +117,7 @@ def compare_part(inst: CEInstance, what: str, part: str, bound: int, exact: bool
     """``rank H_part`` (max over the draws with a clear gap) against ``bound``; the others are degenerate."""
     label = f"{inst.label} [{what}]"
     clear = [d for d in draws if d.rank(part) is not None]
-    out = [degenerate(NAME, f"{label}, {d.label}", f"no clear gap: {_gap_rank(d, part).certificate}")
+    out = [degenerate(NAME, f"{label}, {d.label}", f"no clear gap: {d.gap_rank(part).certificate}")
            for d in draws if d.rank(part) is None]
     if clear:
         best = max(clear, key=lambda d: d.rank(part))
@@ -131,10 +130,6 @@ def compare_part(inst: CEInstance, what: str, part: str, bound: int, exact: bool
     return out
 
 
-def _gap_rank(d: CEDraw, part: str):
-    return {"outer": d.ranks.outer_numeric, "functional": d.ranks.functional, "loss": d.ranks.loss}[part]
-
-
 def check(inst: CEInstance) -> list[CheckResult]:
     draws = inst.draws()
     out = [degenerate(NAME, f"{inst.label}, {d.label}", d.why_degenerate) for d in draws if d.why_degenerate]
@@ -142,7 +137,7 @@ def check(inst: CEInstance) -> list[CheckResult]:
     if not generic:
         return out
     what = "gap-rule rank of mpmath H_O = exact rank H_O"
-    out += [degenerate(NAME, f"{inst.label} [{what}], {d.label}", f"no clear gap: {d.ranks.outer_numeric.certificate}")
+    out += [degenerate(NAME, f"{inst.label} [{what}], {d.label}", f"no clear gap: {d.gap_rank('outer').certificate}")
             for d in generic if d.ranks.outer_numeric.rank is None]
     clear = [d for d in generic if d.ranks.outer_numeric.rank is not None]
     if clear:
@@ -200,4 +195,5 @@ CLAIM = Claim(NAME, "softmax cross-entropy, exact rank H_O (1-perp basis) and ga
               "theorems (reduction to the K-1 outputs F_c - F_K): every linear bound with K -> K-1, exact for FCN "
               "H_O/H_F and Theorems 7/8; Singh et al.'s FCN H_L with K-1 (their empirical claim, checked exact); "
               "the paper's empirical claim: the MSE bounds with K hold for CE; ReLU: rank H_O <= "
-              "min(n(K-1), p - sum m_l), one hidden layer rank H_F <= 2m min(k, d_1 min(K-1, n))", check, instances, tags=("beyond", "crossentropy"))
+              "min(n(K-1), p - sum m_l), one hidden layer rank H_F <= 2m min(k, d_1 min(K-1, n))",
+              check, instances, tags=("beyond", "crossentropy"))

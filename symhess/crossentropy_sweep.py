@@ -130,11 +130,14 @@ class CEDraw:
         assert self.ranks is not None, "no ranks on a draw without a kink-free network"
         return self.ranks.ranks[part]
 
-    def gap(self, part: str) -> float:
-        """The gap (decades) behind the rank of ``part`` (for ``"outer"``: the numeric cross-check's)."""
+    def gap_rank(self, part: str) -> GapRank:
+        """The gap-rule rank of ``part`` at ``dps`` (for ``"outer"``: the numeric cross-check of the exact rank)."""
         assert self.ranks is not None
-        g = {"outer": self.ranks.outer_numeric, "functional": self.ranks.functional, "loss": self.ranks.loss}[part]
-        return g.gap_decades
+        return {"outer": self.ranks.outer_numeric, "functional": self.ranks.functional, "loss": self.ranks.loss}[part]
+
+    def gap(self, part: str) -> float:
+        """The gap (decades) behind the rank of ``part``."""
+        return self.gap_rank(part).gap_decades
 
     @property
     def label(self) -> str:

@@ -16,7 +16,6 @@ import sympy
 
 import proofs_checks.crossentropy_bounds as ceb
 from proofs_checks.framework import DEGENERATE, ERROR, TIGHT, VIOLATED, run_claim
-from symhess.bounds import Bounds
 from symhess.cli import main
 from symhess.crossentropy import class_labels, random_ce_instance
 from symhess.crossentropy_sweep import measure_ce_draw
