@@ -287,9 +287,10 @@ def network_bounds(arch: Architecture, r: int, s: int, loss: str = "mse") -> Bou
         functional = sum(blocks)
         return Bounds(outer, functional, fcn_loss_rank(r, widths, arch.outputs, s, loss), blocks,
                       "FCN (Singh et al. 2021)")
-    if arch.depth == 2 and layers[0].stride == layers[0].kernel_size > 1 and not layers[0].padding \
-            and arch.input_dim % layers[0].kernel_size == 0:
-        if layers[0].shared:
+    first = layers[0]
+    non_overlapping = first.stride == first.kernel_size and not first.padding and arch.input_dim % first.kernel_size == 0
+    if arch.depth == 2 and non_overlapping and (first.kernel_size > 1 or not first.shared):
+        if first.shared:
             outer, functional = theorem10_lcn_weight_sharing(arch, r, s)
             source = "Theorem 10 (LCN + weight sharing)"
         else:

@@ -27,6 +27,9 @@ def write_atomic(path: str | os.PathLike, content: str | bytes) -> None:
         raise InputError("--out", f"a path in an existing directory (no directory {str(target.parent)!r})", str(path))
     mode = "wb" if isinstance(content, bytes) else "w"
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
     try:
         with os.fdopen(fd, mode) as fh:
             fh.write(content)
