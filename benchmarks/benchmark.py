@@ -1,0 +1,154 @@
+"""Benchmark: exact certified Hessian rank vs the float64 peers' method vs sympy (issue 5).
+
+One command::
+
+    .venv/bin/python benchmarks/benchmark.py                 # p ≈ 250 … 4000
+    .venv/bin/python benchmarks/benchmark.py --sizes 10000   # the 10,000-parameter target
+
+Instances: a 2-hidden-layer linear 1D CNN, ``d_0 = 16``, two conv layers of ``m`` channels and
+filter size 3, a dense layer to ``K = 4`` outputs, ``n = 16`` integer samples, integer weights
+(seed 0); ``m`` is chosen so that ``p = 3m² + 51m`` is closest to each target size. For each:
+
+* **exact**: :func:`symhess.assembly.hessian_ranks` on ``H_L`` (fast integer assembly + rank),
+  certified up to ``--certify-limit`` parameters, Monte Carlo (labelled) beyond;
+* **exact MC**: the same with ``certify_limit = 0`` (rank modulo 3 random primes, not proved);
+* **float64**: the same assembly code in float64 arithmetic + ``numpy.linalg.matrix_rank`` (SVD,
+  numpy's default tolerance): the peers' method;
+* **sympy**: ``sympy.Matrix.rank`` of the exact ``H_L`` (conversion not timed), killed after ``--cap`` s.
+
+Each measurement runs in a fresh subprocess, so the peak memory (``ru_maxrss``) is its own.
+FLINT and the BLAS get the same number of threads (``--threads``, default all cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+DEFAULT_SIZES = (250, 500, 1000, 2000, 4000)
+D0, K, N_SAMPLES, KERNEL = 16, 4, 16, 3
+
+
+def channels_for(target: int) -> int:
+    """``m`` with ``p = 3m² + 51m`` closest to ``target``."""
+    return min(range(1, 400), key=lambda m: abs(3 * m * m + 51 * m - target))
+
+
+def instance(m: int):
+    from symhess.data import random_dataset
+    from symhess.networks import Architecture, ConvLayer, random_network
+
+    arch = Architecture(D0, (ConvLayer(m, KERNEL), ConvLayer(m, KERNEL)), K, "linear")
+    return random_network(arch, 0), random_dataset(arch, N_SAMPLES, 0)
+
+
+def worker(kind: str, m: int, certify_limit: int) -> dict:
+    """One measurement in this (fresh) process; returns a JSON-able dict."""
+    from symhess.memory import peak_rss_bytes
+
+    net, data = instance(m)
+    out = {"kind": kind, "p": net.arch.num_params}
+    if kind in ("exact", "exact-mc"):
+        from symhess.assembly import hessian_ranks
+
+        rep = hessian_ranks(net, data, parts=("loss",), certify_limit=certify_limit if kind == "exact" else 0)
+        out.update(seconds=rep.seconds["total"], assembly=rep.seconds["assembly"], rank=rep.ranks["loss"].rank,
+                   path=rep.path)
+    elif kind == "float64":
+        import numpy as np
+
+        from symhess.assembly import assemble
+
+        t0 = time.perf_counter()
+        A = assemble(net, data, arithmetic="float64")
+        H = A.integer("loss") / float(A.scale("loss"))
+        assembly = time.perf_counter() - t0
+        rank = int(np.linalg.matrix_rank(H))
+        out.update(seconds=time.perf_counter() - t0, assembly=assembly, rank=rank)
+    elif kind == "sympy":
+        import sympy
+
+        from symhess.assembly import assemble
+
+        A = assemble(net, data)
+        M = sympy.Matrix(A.integer("loss").tolist())  # integer matrix: same rank as H_L
+        t0 = time.perf_counter()
+        out.update(rank=int(M.rank()), seconds=time.perf_counter() - t0)
+    else:
+        raise SystemExit(f"unknown worker kind {kind}")
+    out["peak_memory_bytes"] = peak_rss_bytes()
+    return out
+
+
+def run(kind: str, m: int, args) -> dict | None:
+    """Run :func:`worker` in a subprocess; ``None`` if it exceeded its time cap."""
+    cap = args.cap if kind == "sympy" else args.timeout
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
+               MKL_NUM_THREADS=str(args.threads), SYMHESS_FLINT_THREADS=str(args.threads))
+    cmd = [sys.executable, __file__, "--worker", kind, "--channels", str(m), "--certify-limit", str(args.certify_limit)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=cap, env=env)
+    except subprocess.TimeoutExpired:  # subprocess.run kills the child
+        return None
+    if proc.returncode != 0:
+        raise RuntimeError(f"{kind} worker failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def fmt(x: float | None, digits: int = 2) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="target parameter counts")
+    ap.add_argument("--cap", type=float, default=120.0, help="sympy time cap in seconds (default 120)")
+    ap.add_argument("--timeout", type=float, default=3600.0, help="cap for the exact/float64 runs")
+    ap.add_argument("--certify-limit", type=int, default=2000)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--no-sympy", action="store_true", help="skip sympy")
+    ap.add_argument("--sympy-max", type=int, default=2000, help="skip sympy above this p (it would hit the cap)")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--channels", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        if os.environ.get("SYMHESS_FLINT_THREADS"):
+            import flint
+
+            flint.ctx.threads = int(os.environ["SYMHESS_FLINT_THREADS"])
+        print(json.dumps(worker(args.worker, args.channels, args.certify_limit)))
+        return 0
+    header = ("| p | rank H_L | path | exact s | exact MC s | float64 s | exact/float64 | sympy s | "
+              "sympy/exact | peak MB (exact) | float64 rank agrees |")
+    print(f"machine: {os.cpu_count()} cores; threads {args.threads}; sympy cap {args.cap:g} s")
+    print(header)
+    print("|" + "---|" * header.count("|")[:-1] if False else "|---" * (header.count("|") - 1) + "|")
+    for target in (int(s) for s in args.sizes.split(",")):
+        m = channels_for(target)
+        ex = run("exact", m, args)
+        mc = run("exact-mc", m, args) if ex is None or ex["path"] == "certified" else ex
+        fl = run("float64", m, args)
+        sy = None
+        skip_sympy = args.no_sympy or (ex and ex["p"] > args.sympy_max)
+        if not skip_sympy:
+            sy = run("sympy", m, args)
+        p = (ex or fl)["p"]
+        ratio = ex["seconds"] / fl["seconds"] if ex and fl else None
+        sympy_s = "skipped" if skip_sympy else (f"> {args.cap:g}" if sy is None else fmt(sy["seconds"]))
+        sympy_ratio = ("—" if skip_sympy or not ex else
+                       (f"> {args.cap / ex['seconds']:.0f}" if sy is None else f"{sy['seconds'] / ex['seconds']:.0f}"))
+        agree = "—" if not (ex and fl) else ("yes" if fl["rank"] == ex["rank"] else f"NO ({fl['rank']})")
+        print(f"| {p} | {ex['rank'] if ex else '—'} | {ex['path'] if ex else 'timeout'} | "
+              f"{fmt(ex and ex['seconds'])} | {fmt(mc and mc['seconds'])} | {fmt(fl and fl['seconds'])} | "
+              f"{fmt(ratio)} | {sympy_s} | {sympy_ratio} | "
+              f"{(ex['peak_memory_bytes'] / 2 ** 20) if ex else 0:.0f} | {agree} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    raise SystemExit(main())
