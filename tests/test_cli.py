@@ -156,3 +156,13 @@ def test_rank_torch_model_matches_autograd(tmp_path, capsys):
         assert out["ranks"]["loss"] == np.linalg.matrix_rank(H)  # integer instance: unambiguous in float64
         return
     pytest.fail("every draw had a ReLU kink")
+
+
+def test_relu_kink_is_an_error_unless_redraw_is_asked(capsys):
+    args = ["rank", "--activation", "relu", "--samples", "10", "--input-dim", "8", "--kernels", "3", "--channels", "3"]
+    assert main(args) == 2  # seed 0 with small integers sits on an exact kink
+    assert "exactly-zero ReLU pre-activation" in capsys.readouterr().err
+    assert main(args + ["--redraw", "10", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["certified"] is True and out["ranks"]["loss"] <= out["params"]
+    assert main(args + ["--redraw", "3", "--model", "m.json"]) == 2  # redraw is for generated instances only

@@ -11,12 +11,16 @@ import argparse
 import json
 
 from ..bounds import network_bounds
-from ..cli_args import add_architecture_arguments, add_data_arguments, dataset_from_args, network_from_args
+import sys
+
+from ..cli_args import (add_architecture_arguments, add_data_arguments, architecture_from_args, dataset_from_args,
+                        network_from_args)
 from ..crossentropy import LOSSES, as_ce_dataset, ce_hessian_ranks, random_ce_dataset, temper_logits
 from ..hessians import input_covariance
 from ..numeric_rank import DEFAULT_DPS
 from ..output import render_table
 from ..rank import METHODS, exact_rank
+from ..relu import redraw_until_smooth
 from ..report import rank_report
 from ..scalars import InputError
 
@@ -31,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loss", default="mse", help="mse (default) or ce (softmax cross-entropy, one-hot targets)")
     parser.add_argument("--dps", type=int, default=DEFAULT_DPS,
                         help=f"decimal digits for the cross-entropy H_F / H_L gap rule (default {DEFAULT_DPS})")
+    parser.add_argument("--redraw", type=int, default=0, metavar="N",
+                        help="generated ReLU nets: redraw the weights (entries in +-1000) up to N times until no "
+                             "pre-activation is exactly zero, instead of stopping with an error")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
 
 
@@ -39,11 +46,28 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--method", "exact or float64", args.method)
     if args.loss not in LOSSES:
         raise InputError("--loss", "mse or ce", args.loss)
+    if args.redraw:
+        return _print(rank_report(*_smooth_instance(args), args.method), args.json)
     net = network_from_args(args)
     if args.loss == "ce":
         return _cross_entropy(args, net)
-    report = rank_report(net, dataset_from_args(args, net), args.method)
-    print(json.dumps(report.to_dict(), indent=2) if args.json else report.to_text(), end="\n" if args.json else "")
+    return _print(rank_report(net, dataset_from_args(args, net), args.method), args.json)
+
+
+def _smooth_instance(args: argparse.Namespace):
+    """``--redraw N``: a kink-free draw of a generated ReLU network; the rejected draws go to stderr."""
+    if args.model or args.torch or args.data or args.loss != "mse":
+        raise InputError("--redraw", "generated networks and data with the MSE loss (no --model/--torch/--data/--loss ce)",
+                         args.redraw)
+    draw = redraw_until_smooth(architecture_from_args(args), args.samples, args.seed, args.redraw, args.dataset)
+    if draw.redraws:
+        print(f"symhess: redrew the weights {draw.redraws} time(s): exact ReLU kinks at weight seeds "
+              f"{[seed for seed, _ in draw.rejected]}; using weight seed {draw.seed}", file=sys.stderr)
+    return draw.net, draw.data
+
+
+def _print(report, as_json: bool) -> int:
+    print(json.dumps(report.to_dict(), indent=2) if as_json else report.to_text(), end="\n" if as_json else "")
     return 0
 
 
