@@ -45,13 +45,15 @@ def peak_rss_bytes() -> int:
 
 
 def forward_jacobian_bytes(arch: Architecture, n: int) -> int:
-    """Largest per-sample forward Jacobian ``D_{l,k}`` (``n × m_l d_l × p_k``) and its windows, int64."""
+    """Largest forward Jacobian ``D_{l,k}`` (``n × m_l d_l × p_k``) plus its windows for layer ``l+1``
+    (``n × d_{l+1} × m_l k_{l+1} × p_k``), int64."""
     shapes = arch.layers
     worst = 0
     for k, lower in enumerate(shapes[:-1]):
         for upper in shapes[k + 1:]:
             rows = upper.in_channels * upper.in_dim
-            worst = max(worst, n * rows * lower.num_params * (1 + upper.kernel_size))
+            windows = upper.out_dim * upper.in_channels * upper.kernel_size
+            worst = max(worst, n * (rows + windows) * lower.num_params)
     return 8 * worst
 
 
