@@ -43,7 +43,7 @@ no scaling): the peers' baseline for the benchmarks, never used for an exact ans
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Sequence
 
@@ -448,11 +448,12 @@ DEFAULT_CERTIFY_LIMIT = 2500
 
 
 @dataclass(frozen=True, eq=False)
-class RankReport:
+class HessianRanks:
     """Ranks of the requested Hessian parts with the path taken, timings and peak memory.
 
-    ``ranks[name]`` is a :class:`~symhess.rank.RankResult` (``path`` ``"certified"`` or
-    ``"monte-carlo"``; ``details["matrix"]`` says which integer matrix was ranked).
+    ``ranks[name]`` is a :class:`~symhess.rank.RankResult` (``path`` ``"certified"``,
+    ``"monte-carlo"`` or ``"float64"``; ``details["matrix"]`` says which matrix was ranked).
+    ``column_blocks[name]``: ranks of column blocks ``l = 1..L`` (when asked for).
     ``seconds`` holds ``"assembly"``, one entry per part, and ``"total"``.
     """
 
@@ -462,6 +463,7 @@ class RankReport:
     peak_memory_bytes: int
     memory_estimate_bytes: int
     certify_limit: int
+    column_blocks: dict = field(default_factory=dict)
 
     @property
     def certified(self) -> bool:
@@ -469,12 +471,14 @@ class RankReport:
 
     @property
     def path(self) -> str:
-        """``"certified"`` if every rank is certified, else ``"monte-carlo"``."""
-        return "certified" if self.certified else "monte-carlo"
+        """The weakest path used: ``"float64"``, ``"monte-carlo"`` or ``"certified"``."""
+        paths = {r.path for r in self.ranks.values()}
+        return next((p for p in ("float64", "monte-carlo") if p in paths), "certified")
 
     def to_dict(self) -> dict:
         return {"params": self.params, "ranks": {k: r.rank for k, r in self.ranks.items()},
-                "method": "exact", "certified": self.certified, "path": self.path,
+                "method": "float64" if self.path == "float64" else "exact", "certified": self.certified,
+                "path": self.path, "column_blocks": {k: list(v) for k, v in self.column_blocks.items()},
                 "results": {k: r.to_dict() for k, r in self.ranks.items()},
                 "seconds": dict(self.seconds), "peak_memory_bytes": self.peak_memory_bytes,
                 "memory_estimate_bytes": self.memory_estimate_bytes, "certify_limit": self.certify_limit}
@@ -482,41 +486,61 @@ class RankReport:
 
 def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", "functional", "loss"),
                   certify_limit: int = DEFAULT_CERTIFY_LIMIT, memory_limit: int | None = None,
-                  seed: int = 0, primes: int = 3) -> RankReport:
-    """Exact ranks of ``H_O``, ``H_F``, ``H_L`` (any of ``parts``) by the fast integer path.
+                  seed: int = 0, primes: int = 3, method: str = "exact",
+                  column_blocks: Sequence[str] = ()) -> HessianRanks:
+    """Ranks of ``H_O``, ``H_F``, ``H_L`` (any of ``parts``) by the fast integer path.
 
-    Certified (:func:`symhess.rank.integer_rank`) when ``p ≤ certify_limit``; otherwise the
-    maximum rank modulo ``primes`` random primes, labelled ``"monte-carlo"`` with its error
-    bound. ``rank H_O`` is computed from the stacked Jacobian ``Ĵ`` (``nK × p``) when ``nK < p``
-    (rank ``JᵀJ`` = rank ``J`` over ℚ). Raises :class:`InputError` before assembling if the
-    estimated memory (:func:`symhess.memory.estimate_rank_bytes`) exceeds ``memory_limit``
-    (default: half the machine's RAM).
+    ``method="exact"``: certified (:func:`symhess.rank.integer_rank`) when ``p ≤ certify_limit``;
+    otherwise the maximum rank modulo ``primes`` random primes, labelled ``"monte-carlo"`` with
+    its error bound. ``method="float64"``: the same assembly in float64 and numpy's SVD rank
+    (the peers' baseline). ``rank H_O`` is computed from the stacked Jacobian ``Ĵ`` (``nK × p``)
+    when ``nK < p`` (rank ``JᵀJ`` = rank ``J`` over ℚ; likewise a column block of ``H_O`` has
+    the rank of the same columns of ``Ĵ``). ``column_blocks``: parts (``"outer"``,
+    ``"functional"``) whose column blocks ``l = 1..L`` are ranked too. Raises
+    :class:`InputError` before assembling if the estimated memory
+    (:func:`symhess.memory.estimate_rank_bytes`) exceeds ``memory_limit`` (default: half the
+    machine's RAM).
     """
     import time
 
     from .memory import check_fits, estimate_rank_bytes, peak_rss_bytes
-    from .rank import integer_rank
+    from .rank import float64_rank, integer_rank
 
-    for name in parts:
+    for name in (*parts, *column_blocks):
         if name not in ("outer", "functional", "loss"):
             raise InputError("parts", "a subset of outer, functional, loss", name)
+    if method not in ("exact", "float64"):
+        raise InputError("method", "'exact' or 'float64'", method)
     arch, p = net.arch, net.arch.num_params
-    estimate = estimate_rank_bytes(arch, data.n, parts)
+    estimate = estimate_rank_bytes(arch, data.n, tuple(parts) + tuple(column_blocks))
     check_fits(estimate, memory_limit)
     start = time.perf_counter()
     via_jacobian = data.n * arch.outputs < p
-    A = assemble(net, data, functional=any(x in parts for x in ("functional", "loss")),
-                 outer="loss" in parts or ("outer" in parts and not via_jacobian))
+    wanted = set(parts) | set(column_blocks)
+    A = assemble(net, data, functional=bool(wanted & {"functional", "loss"}),
+                 outer="loss" in wanted or ("outer" in wanted and not via_jacobian),
+                 arithmetic="float64" if method == "float64" else "exact")
     seconds = {"assembly": time.perf_counter() - start}
     certify = p <= certify_limit
+
+    def rank_of(name: str, columns: slice = slice(None)):
+        matrix = "jacobian" if name == "outer" and via_jacobian else name
+        if method == "float64":
+            res = float64_rank(A.to_float(matrix)[:, columns])
+        else:
+            whole = columns == slice(None)
+            res = integer_rank(A.integer(matrix)[:, columns], certify=certify, seed=seed, primes=primes,
+                               symmetric=True if whole and matrix != "jacobian" else None)
+        res.details["matrix"] = matrix
+        return res
+
     ranks = {}
     for name in parts:
         t0 = time.perf_counter()
-        matrix = "jacobian" if name == "outer" and via_jacobian else name
-        res = integer_rank(A.integer(matrix), certify=certify, seed=seed, primes=primes,
-                           symmetric=None if matrix == "jacobian" else True)
-        seconds[name] = time.perf_counter() - t0
-        res.details.update({"matrix": matrix, "seconds": seconds[name]})
-        ranks[name] = res
+        ranks[name] = rank_of(name)
+        seconds[name] = ranks[name].details["seconds"] = time.perf_counter() - t0
+    offs = list(arch.param_offsets) + [p]
+    blocks = {name: tuple(rank_of(name, slice(offs[l], offs[l + 1])).rank for l in range(arch.depth))
+              for name in column_blocks}
     seconds["total"] = time.perf_counter() - start
-    return RankReport(p, ranks, seconds, peak_rss_bytes(), estimate, certify_limit)
+    return HessianRanks(p, ranks, seconds, peak_rss_bytes(), estimate, certify_limit, blocks)

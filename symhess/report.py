@@ -1,9 +1,10 @@
 """The rank report of one network on one data set: what ``symhess rank`` prints.
 
-:func:`rank_report` computes the exact Hessians ``H_O``, ``H_F``, ``H_L`` (Eq. 1), their
-ranks (certified exact, or the float64 baseline), the ranks of their column blocks (the
-theorems are stated per column block ``l``), the data ranks ``r = rank Σ_xx`` and
-``s = rank Ω``, and the paper's bounds for the architecture.
+:func:`rank_report` assembles the exact Hessians ``H_O``, ``H_F``, ``H_L`` (Eq. 1) by the fast
+integer path (:func:`symhess.assembly.hessian_ranks`), and reports their ranks (certified
+exact up to the certification limit, Monte Carlo beyond it, or the float64 baseline), the
+ranks of their column blocks (the theorems are stated per column block ``l``), the data
+ranks ``r = rank Σ_xx`` and ``s = rank Ω``, and the paper's bounds for the architecture.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .assembly import DEFAULT_CERTIFY_LIMIT, hessian_ranks
 from .bounds import Bounds, data_ranks, network_bounds
 from .data import Dataset
-from .hessians import PARTS, HessianParts, mse_hessians
+from .hessians import PARTS
 from .networks import Network
-from .rank import RankResult, rank
+from .rank import RankResult
 
 PART_SYMBOLS = {"outer": "H_O", "functional": "H_F", "loss": "H_L"}
 
@@ -36,6 +38,7 @@ class RankReport:
     column_blocks: dict[str, tuple[int, ...]]
     bounds: Bounds
     elapsed_seconds: float
+    peak_memory_bytes: int
 
     @property
     def certified(self) -> bool:
@@ -46,10 +49,7 @@ class RankReport:
     def path(self) -> str:
         """``certified``, ``monte-carlo`` or ``float64``: the weakest path used."""
         paths = {r.path for r in self.ranks.values()}
-        for p in ("float64", "monte-carlo", "certified"):
-            if p in paths:
-                return p
-        return "certified"
+        return next((p for p in ("float64", "monte-carlo") if p in paths), "certified")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of ``symhess rank --json``."""
@@ -66,6 +66,7 @@ class RankReport:
             "certified": self.certified,
             "path": self.path,
             "elapsed_seconds": round(self.elapsed_seconds, 3),
+            "peak_memory_bytes": self.peak_memory_bytes,
             "rank_details": {k: v.to_dict() for k, v in self.ranks.items()},
         }
 
@@ -84,7 +85,11 @@ class RankReport:
             lines.append(f"{PART_SYMBOLS[part] + ' ' + part:<16}{self.ranks[part].rank:>6}{bounds[part]:>8}  {blocks}")
         lines += ["", f"bounds: {self.bounds.source}",
                   f"method: {self.method}, path: {self.path}, certified: {'yes' if self.certified else 'no'}",
-                  f"elapsed: {self.elapsed_seconds:.2f} s"]
+                  f"elapsed: {self.elapsed_seconds:.2f} s, peak memory {self.peak_memory_bytes / 2**20:.0f} MiB"]
+        if self.path == "monte-carlo":
+            bound = max(r.details.get("error_bound", 0.0) for r in self.ranks.values())
+            lines.append(f"  Monte Carlo: p = {self.params} is above the certification limit; ranks modulo random "
+                         f"primes, error probability <= {bound:.3g}")
         if self.method == "float64":
             for part in PARTS:
                 d = self.ranks[part].details
@@ -97,19 +102,15 @@ def _g(v: float | None) -> str:
     return "-" if v is None else f"{v:.3g}"
 
 
-def column_block_ranks(hessians: HessianParts, part: str, method: str) -> tuple[int, ...]:
-    """``rank`` of column block ``l`` of ``part`` for ``l = 1..L``."""
-    return tuple(rank(hessians.column_block(part, l), method).rank for l in range(1, hessians.arch.depth + 1))
-
-
-def rank_report(net: Network, data: Dataset, method: str = "exact") -> RankReport:
-    """Exact Hessians of the MSE loss and their ranks by ``method`` (``exact`` or ``float64``)."""
+def rank_report(net: Network, data: Dataset, method: str = "exact", certify_limit: int = DEFAULT_CERTIFY_LIMIT,
+                memory_limit: int | None = None) -> RankReport:
+    """Ranks of the MSE-loss Hessians by ``method`` (``exact`` or ``float64``), with bounds."""
     start = time.perf_counter()
-    hessians = mse_hessians(net, data)
-    ranks = {part: rank(hessians.part(part), method) for part in PARTS}
-    blocks = {part: column_block_ranks(hessians, part, method) for part in ("outer", "functional")}
+    ranks = hessian_ranks(net, data, PARTS, certify_limit=certify_limit, memory_limit=memory_limit,
+                          method=method, column_blocks=("outer", "functional"))
     r, s = data_ranks(net, data)
     return RankReport(
         network=net.arch.describe(), params=net.arch.num_params, toeplitz_params=net.arch.num_toeplitz_params,
-        samples=data.n, data_rank=r, residual_rank=s, method=method, ranks=ranks, column_blocks=blocks,
-        bounds=network_bounds(net.arch, r, s), elapsed_seconds=time.perf_counter() - start)
+        samples=data.n, data_rank=r, residual_rank=s, method=method, ranks=ranks.ranks,
+        column_blocks=ranks.column_blocks, bounds=network_bounds(net.arch, r, s),
+        elapsed_seconds=time.perf_counter() - start, peak_memory_bytes=ranks.peak_memory_bytes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..assembly import DEFAULT_CERTIFY_LIMIT
 from ..bounds import network_bounds
 import sys
 
@@ -35,6 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loss", default="mse", help="mse (default) or ce (softmax cross-entropy, one-hot targets)")
     parser.add_argument("--dps", type=int, default=DEFAULT_DPS,
                         help=f"decimal digits for the cross-entropy H_F / H_L gap rule (default {DEFAULT_DPS})")
+    parser.add_argument("--certify-limit", type=int, default=DEFAULT_CERTIFY_LIMIT, metavar="P",
+                        help=f"certify ranks up to P parameters; beyond: Monte Carlo, labelled so (default {DEFAULT_CERTIFY_LIMIT})")
+    parser.add_argument("--memory-limit", type=float, default=None, metavar="GB",
+                        help="refuse (before allocating) work estimated above GB gigabytes (default: half the RAM)")
     parser.add_argument("--redraw", type=int, default=0, metavar="N",
                         help="generated ReLU nets: redraw the weights (entries in +-1000) up to N times until no "
                              "pre-activation is exactly zero, instead of stopping with an error")
@@ -46,12 +51,16 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--method", "exact or float64", args.method)
     if args.loss not in LOSSES:
         raise InputError("--loss", "mse or ce", args.loss)
+    if args.memory_limit is not None and args.memory_limit <= 0:
+        raise InputError("--memory-limit", "a positive number of gigabytes", args.memory_limit)
+    limits = {"certify_limit": args.certify_limit,
+              "memory_limit": None if args.memory_limit is None else int(args.memory_limit * 2**30)}
     if args.redraw:
-        return _print(rank_report(*_smooth_instance(args), args.method), args.json)
+        return _print(rank_report(*_smooth_instance(args), args.method, **limits), args.json)
     net = network_from_args(args)
     if args.loss == "ce":
         return _cross_entropy(args, net)
-    return _print(rank_report(net, dataset_from_args(args, net), args.method), args.json)
+    return _print(rank_report(net, dataset_from_args(args, net), args.method, **limits), args.json)
 
 
 def _smooth_instance(args: argparse.Namespace):
