@@ -52,3 +52,15 @@ def test_dask_unreachable_scheduler_is_an_input_error():
     pytest.importorskip("dask.distributed")
     with pytest.raises(InputError, match="--dask"):
         map_instances(ranks_of, ITEMS[:1], dask_address="tcp://127.0.0.1:9")
+
+
+def test_check_command_on_dask_equals_serial(capsys):
+    distributed = pytest.importorskip("dask.distributed")
+    from symhess.cli import main
+
+    assert main(["check", "--claim", "Theorem 7", "--json", "--jobs", "1"]) == 0
+    serial = capsys.readouterr().out
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        assert main(["check", "--claim", "Theorem 7", "--json", "--dask", cluster.scheduler_address]) == 0
+    assert capsys.readouterr().out == serial

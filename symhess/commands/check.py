@@ -40,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only claims whose name or module contains NAME (case-insensitive; repeatable)")
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help=f"worker processes (default: all cores, here {default_jobs()}); results do not depend on it")
+    parser.add_argument("--dask", metavar="ADDRESS", default=None,
+                        help="run the instances on this Dask scheduler (e.g. tcp://host:8786) instead of locally")
     parser.add_argument("--json", action="store_true", help="print one JSON object with every result")
     parser.add_argument("--out", metavar="FILE", help="also write the table to FILE (format from --format or the extension)")
     parser.add_argument("--format", choices=FORMATS, default=None, help="table format: md (default), csv or json")
@@ -142,12 +144,12 @@ def out_format(path: str, fmt: str | None) -> str:
     return ext
 
 
-def sweep(claims: Sequence[Any], full: bool, jobs: int | None) -> list[dict[str, Any]]:
+def sweep(claims: Sequence[Any], full: bool, jobs: int | None, dask_address: str | None = None) -> list[dict[str, Any]]:
     """Run every claim on every instance of its sweep; one report per claim, in registry order."""
     from proofs_checks.framework import instance_label
 
     tasks = [Task(c, inst) for c in claims for inst in c.instances(full)]
-    per_task = map_instances(run_task, tasks, jobs=jobs, progress="symhess check")
+    per_task = map_instances(run_task, tasks, jobs=jobs, progress="symhess check", dask_address=dask_address)
     reports = []
     for claim in claims:
         mine = [(t, res) for t, res in zip(tasks, per_task) if t.claim is claim]
@@ -168,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or "md"
     file_fmt = out_format(args.out, args.format) if args.out else None
     claims = select(registry(), args.claim)
-    reports = sweep(claims, args.full, args.jobs)
+    reports = sweep(claims, args.full, args.jobs, args.dask)
     ok = all(r["ok"] for r in reports)
     rows = [table_row(r) for r in reports]
     if args.out:
