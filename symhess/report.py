@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .assembly import DEFAULT_CERTIFY_LIMIT, hessian_ranks
+from .assembly import DEFAULT_CERTIFY_LIMIT, HessianRanks, hessian_ranks
 from .bounds import Bounds, data_ranks, network_bounds
 from .data import Dataset
 from .hessians import PARTS
@@ -34,22 +34,31 @@ class RankReport:
     data_rank: int
     residual_rank: int
     method: str
-    ranks: dict[str, RankResult]
-    column_blocks: dict[str, tuple[int, ...]]
+    hessians: HessianRanks
     bounds: Bounds
     elapsed_seconds: float
-    peak_memory_bytes: int
+
+    @property
+    def ranks(self) -> dict[str, RankResult]:
+        return self.hessians.ranks
+
+    @property
+    def column_blocks(self) -> dict[str, tuple[int, ...]]:
+        return self.hessians.column_blocks
 
     @property
     def certified(self) -> bool:
         """Every rank in the report is proved exact."""
-        return all(r.certified for r in self.ranks.values())
+        return self.hessians.certified
 
     @property
     def path(self) -> str:
         """``certified``, ``monte-carlo`` or ``float64``: the weakest path used."""
-        paths = {r.path for r in self.ranks.values()}
-        return next((p for p in ("float64", "monte-carlo") if p in paths), "certified")
+        return self.hessians.path
+
+    @property
+    def peak_memory_bytes(self) -> int:
+        return self.hessians.peak_memory_bytes
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of ``symhess rank --json``."""
@@ -111,6 +120,5 @@ def rank_report(net: Network, data: Dataset, method: str = "exact", certify_limi
     r, s = data_ranks(net, data)
     return RankReport(
         network=net.arch.describe(), params=net.arch.num_params, toeplitz_params=net.arch.num_toeplitz_params,
-        samples=data.n, data_rank=r, residual_rank=s, method=method, ranks=ranks.ranks,
-        column_blocks=ranks.column_blocks, bounds=network_bounds(net.arch, r, s),
-        elapsed_seconds=time.perf_counter() - start, peak_memory_bytes=ranks.peak_memory_bytes)
+        samples=data.n, data_rank=r, residual_rank=s, method=method, hessians=ranks,
+        bounds=network_bounds(net.arch, r, s), elapsed_seconds=time.perf_counter() - start)
