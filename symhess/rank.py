@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import flint
 import numpy as np
@@ -109,93 +109,28 @@ def _pivots(reduced: flint.nmod_mat, rank: int) -> list[int]:
     return pivots
 
 
-def _columns(rows: list[list[Any]], cols: Sequence[int]) -> flint.fmpz_mat:
-    """``N[:, cols]`` from the row lists of ``N``."""
-    return flint.fmpz_mat([[r[c] for c in cols] for r in rows]) if rows and cols else flint.fmpz_mat(len(rows), len(cols))
-
-
-def modular_rank(a: flint.fmpz_mat, prime: int) -> tuple[int, list[int], list[int]]:
-    """``(r, pivot_rows, pivot_cols)`` of ``a`` modulo ``prime``: ``det a[R, P] ≢ 0 (mod prime)``."""
-    red, r = flint.nmod_mat(a, prime).rref()
-    cols = _pivots(red, r)
-    if r == 0:
-        return 0, [], []
-    sub = flint.nmod_mat(_columns(a.tolist(), cols), prime).transpose()
-    red_t, r_t = sub.rref()
-    assert r_t == r
-    return r, _pivots(red_t, r), cols
-
-
-def _kernel_certificate(a: flint.fmpz_mat, rows: list[int], cols: list[int]) -> bool:
-    """Step 4: solve ``a[R,P] X = −a[R,F]`` over ℚ and verify ``a[:,P] X + a[:,F] = 0`` exactly."""
-    n = a.ncols()
-    free = [j for j in range(n) if j not in set(cols)]
-    if not free:
-        return True
-    if not cols:  # rank 0 modulo the prime: the kernel is everything iff the matrix is zero
-        return a.is_zero()
-    full = a.tolist()
-    minor = flint.fmpz_mat([[full[i][j] for j in cols] for i in rows])
-    rhs = flint.fmpz_mat([[-full[i][j] for j in free] for i in rows])
-    try:
-        x = minor.solve(rhs)
-    except ZeroDivisionError:  # the minor is singular over ℚ: cannot happen if its det is non-zero mod ρ
-        return False
-    x_num, den = x.numer_denom()
-    residual = _columns(full, cols) * x_num + _columns(full, free) * den
-    return residual.is_zero()
-
-
 def exact_rank(a: Any, certify: bool = True, seed: int = 0, primes: int = 2, max_tries: int = 4) -> RankResult:
-    """Exact rank of a rational matrix over ℚ.
+    """Exact rank of a rational matrix over ℚ (``fmpq_mat``, ``fmpz_mat`` or an exact 2-D array).
 
-    ``certify=True`` (default): a proved rank (lower bound by a minor non-zero modulo a prime,
-    upper bound by an exactly verified kernel basis; see the module docstring).
-    ``certify=False``: maximum rank modulo ``primes`` random primes (Monte Carlo). The rank
-    modulo ``ρ`` falls short only if ``ρ`` divides every non-zero ``r × r`` minor, in
-    particular the one found by the other primes; ``details["error_bound"]`` bounds the
-    probability of that per the number of primes in the sampling range.
+    Denominators are cleared (:func:`as_fmpz_mat`) and the integer matrix goes to
+    :func:`integer_rank`, the one implementation of the proofs (see the module docstring):
+    ``certify=True`` gives a proved rank, ``certify=False`` the maximum rank modulo ``primes``
+    random primes (Monte Carlo, with ``details["error_bound"]``).
     """
     n = as_fmpz_mat(a)
-    shape = (n.nrows(), n.ncols())
-    if 0 in shape:
-        return RankResult(0, shape, "exact", True, "certified", "empty matrix")
-    rng = random.Random(seed)
-    if not certify:
-        used = [random_prime(rng) for _ in range(primes)]
-        r = max(modular_rank(n, q)[0] for q in used)
-        return RankResult(r, shape, "exact", False, "monte-carlo",
-                          f"max rank modulo {primes} random {_PRIME_BITS}-bit primes (not proved)",
-                          {"primes": used, "error_bound": monte_carlo_error_bound(n, r, primes)})
-    tried: list[int] = []
-    for _ in range(max_tries):
-        q = random_prime(rng)
-        tried.append(q)
-        r, rows, cols = modular_rank(n, q)
-        if _kernel_certificate(n, rows, cols):
-            return RankResult(
-                r, shape, "exact", True, "certified",
-                f"lower: minor on {r} pivot rows/cols non-zero mod prime {q}; "
-                f"upper: {shape[1] - r} kernel vectors verified exactly",
-                {"primes": tried, "pivot_rows": rows, "pivot_cols": cols, "nullity": shape[1] - r})
-    raise ArithmeticError(f"no certificate after {max_tries} primes {tried}; this is astronomically unlikely")
+    ints = np.empty((n.nrows(), n.ncols()), dtype=object)
+    for i, row in enumerate(n.tolist()):
+        ints[i, :] = [int(v) for v in row]
+    return integer_rank(ints, certify=certify, seed=seed, primes=primes, max_tries=max_tries)
 
 
-def monte_carlo_error_bound(a: flint.fmpz_mat, rank: int, primes: int) -> float:
-    """Probability bound that ``primes`` random primes all miss the rank.
+def _error_bound(biggest: int, rank: int, primes: int) -> float:
+    """Probability bound that ``primes`` random primes all miss the rank ``rank``.
 
     A non-zero ``r × r`` minor ``μ`` satisfies ``|μ| ≤ (√r · max|a_ij|)^r`` (Hadamard), so it
     has at most ``log₂|μ| / (bits − 1)`` prime factors in ``[2^(bits−1), 2^bits)``; the range
     holds about ``2^(bits−1) / (bits · ln 2)`` primes.
     """
-    if rank == 0:
-        return 0.0
-    biggest = max((abs(int(v)) for v in a.entries()), default=1) or 1
-    return _error_bound(biggest, rank, primes)
-
-
-def _error_bound(biggest: int, rank: int, primes: int) -> float:
-    """:func:`monte_carlo_error_bound` from ``max |a_ij|`` (no pass over the entries)."""
     if rank == 0:
         return 0.0
     biggest = max(1, biggest)
@@ -212,7 +147,7 @@ def float64_rank(a: Any) -> RankResult:
     singular value, so the reader can judge the margin.
     """
     if isinstance(a, (flint.fmpq_mat, flint.fmpz_mat)):
-        arr = np.array([[float(v) for v in row] for row in _rows_of(a)], dtype=np.float64)
+        arr = np.array([[float(v) for v in row] for row in a.tolist()], dtype=np.float64)
     else:
         arr = np.asarray(a, dtype=np.float64)
     shape = (arr.shape[0], arr.shape[1])
@@ -226,10 +161,6 @@ def float64_rank(a: Any) -> RankResult:
     return RankResult(r, shape, "float64", False, "float64",
                       f"numpy SVD, singular values > tol = {tol:.3g}",
                       {"tol": tol, "smallest_kept": kept, "largest_dropped": dropped})
-
-
-def _rows_of(a: flint.fmpq_mat | flint.fmpz_mat) -> list[list[Any]]:
-    return a.tolist()
 
 
 def rank(a: Any, method: str = "exact", certify: bool = True, seed: int = 0) -> RankResult:
