@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 import flint
 import numpy as np
@@ -89,6 +89,20 @@ def as_fmpz_mat(a: Any) -> flint.fmpz_mat:
     return to_fmpq_mat(arr).numer_denom()[0]
 
 
+class CertificateError(ArithmeticError):
+    """No prime gave a verified kernel within ``max_tries``: the rank is *not* certified (never guessed)."""
+
+
+def _prime_stream(rng: random.Random, forced: Sequence[int]) -> Iterator[int]:
+    """``forced`` primes first, in order, then random ones (the seam that lets tests inject an unlucky prime)."""
+    for q in forced:
+        if not flint.fmpz(int(q)).is_prime():
+            raise InputError("forced_primes", "primes", q)
+        yield int(q)
+    while True:
+        yield random_prime(rng)
+
+
 def random_prime(rng: random.Random, bits: int = _PRIME_BITS) -> int:
     """A random prime in ``[2^(bits-1), 2^bits)`` (FLINT's primality test is proven below 2^64)."""
     while True:
@@ -109,19 +123,22 @@ def _pivots(reduced: flint.nmod_mat, rank: int) -> list[int]:
     return pivots
 
 
-def exact_rank(a: Any, certify: bool = True, seed: int = 0, primes: int = 2, max_tries: int = 4) -> RankResult:
+def exact_rank(a: Any, certify: bool = True, seed: int = 0, primes: int = 2, max_tries: int = 4,
+               forced_primes: Sequence[int] = ()) -> RankResult:
     """Exact rank of a rational matrix over ℚ (``fmpq_mat``, ``fmpz_mat`` or an exact 2-D array).
 
     Denominators are cleared (:func:`as_fmpz_mat`) and the integer matrix goes to
     :func:`integer_rank`, the one implementation of the proofs (see the module docstring):
     ``certify=True`` gives a proved rank, ``certify=False`` the maximum rank modulo ``primes``
-    random primes (Monte Carlo, with ``details["error_bound"]``).
+    random primes (Monte Carlo, with ``details["error_bound"]``). ``forced_primes``: primes
+    used before any random one (tests inject an unlucky prime through it).
     """
     n = as_fmpz_mat(a)
     ints = np.empty((n.nrows(), n.ncols()), dtype=object)
     for i, row in enumerate(n.tolist()):
         ints[i, :] = [int(v) for v in row]
-    return integer_rank(ints, certify=certify, seed=seed, primes=primes, max_tries=max_tries)
+    return integer_rank(ints, certify=certify, seed=seed, primes=primes, max_tries=max_tries,
+                        forced_primes=forced_primes)
 
 
 def _error_bound(biggest: int, rank: int, primes: int) -> float:
@@ -173,7 +190,8 @@ def rank(a: Any, method: str = "exact", certify: bool = True, seed: int = 0) -> 
 
 
 def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int = 3,
-                 symmetric: bool | None = None, max_tries: int = 4) -> RankResult:
+                 symmetric: bool | None = None, max_tries: int = 4,
+                 forced_primes: Sequence[int] = ()) -> RankResult:
     """Exact rank of an integer numpy matrix (``int64``, or object of Python ints): the fast path.
 
     Same proofs as :func:`exact_rank` (lower bound: a minor non-zero modulo a prime; upper
@@ -189,6 +207,11 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
 
     ``certify=False``: the maximum rank modulo ``primes`` random 62-bit primes (FLINT
     ``nmod_mat.rank``), labelled ``"monte-carlo"`` with ``details["error_bound"]``.
+
+    ``forced_primes`` are used, in order, before any random prime (a test seam: a prime
+    dividing a pivot minor gives a rank that is too low modulo it; its kernel certificate
+    fails and the next prime is tried). After ``max_tries`` primes without a verified
+    kernel, :class:`CertificateError` is raised: a rank is never claimed without proof.
     """
     arr = np.asarray(a)
     if arr.ndim != 2 or arr.dtype.kind not in "iuO":
@@ -200,8 +223,9 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
     biggest = max(abs(int(arr.max())), abs(int(arr.min())))
     N = flint.fmpz_mat(work.tolist())
     rng = random.Random(seed)
+    stream = _prime_stream(rng, forced_primes)
     if not certify:
-        used = [random_prime(rng) for _ in range(primes)]
+        used = [next(stream) for _ in range(primes)]
         r = max(flint.nmod_mat(N, q).rank() for q in used)
         return RankResult(r, shape, "exact", False, "monte-carlo",
                           f"max rank modulo {primes} random {_PRIME_BITS}-bit primes (not proved; "
@@ -212,7 +236,7 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
     sym = symmetric if symmetric is not None else (shape[0] == shape[1] and bool(np.array_equal(arr, arr.T)))
     tried: list[int] = []
     for _ in range(max_tries):
-        q = random_prime(rng)
+        q = next(stream)
         tried.append(q)
         red, r = flint.nmod_mat(N, q).rref()
         cols = _pivots(red, r)
@@ -229,7 +253,8 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
                 f"lower: minor on {r} pivot rows/cols non-zero mod prime {q}; "
                 f"upper: {nullity} kernel vectors{side} verified exactly",
                 {"primes": tried, "nullity": nullity, "transposed": work is not arr, "symmetric": sym})
-    raise ArithmeticError(f"no certificate after {max_tries} primes {tried}; this is astronomically unlikely")
+    raise CertificateError(f"rank not certified: no verified kernel after {max_tries} primes {tried} "
+                           "(with random 62-bit primes this is astronomically unlikely)")
 
 
 def _kernel_certificate_np(a: np.ndarray, rows: list[int], cols: list[int]) -> bool:
