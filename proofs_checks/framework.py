@@ -10,6 +10,9 @@ exact arithmetic observed (``observed``) and the ``verdict``:
 * ``"violated"``: the claim fails on this instance (a counterexample);
 * ``"degenerate instance"``: the random draw is not generic (singular data
   covariance, ReLU kink, ...): reported, never counted as a pass or a fail;
+* ``"not checked"``: every draw of the instance was degenerate, also after
+  :data:`REDRAW_ROUNDS` rounds of fresh seeds (:func:`run_claim`), or the claim has no
+  instance at all: nothing was checked, so it counts as a **failure** (never "holds");
 * ``"error"``: the check itself raised (a bug in the check, not a verdict on the
   claim); only :func:`run_claim` with ``catch_errors=True`` produces it (the CLI), and
   it counts as a failure.
@@ -20,18 +23,37 @@ architecture and reports the maximum rank over them (:mod:`proofs_checks.instanc
 :func:`finalise` turns a bound that holds but is not attained on an exact claim into
 ``"violated"``. ``pytest proofs_checks`` (``test_registry.py``) and ``symhess check``
 both go through :func:`run_claim` and :func:`finalise`, so they agree.
+
+Claim level (:func:`claim_status`, :func:`claim_ok`): a claim holds only when it has at
+least one ``holds``/``tight`` result and no ``violated``, ``error`` or ``not checked``
+one; a claim whose instances are all degenerate is ``"not checked: no generic
+instance"``, a failure. Since :func:`run_claim` already turns an instance with no generic
+draw into a ``not checked`` result (whose :attr:`CheckResult.ok` is false) and
+:func:`registry` gives a claim without instances one placeholder instance that
+:func:`run_claim` reports ``not checked``, a caller that only looks at ``ok`` per result
+fails on both as well.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 HOLDS, TIGHT, VIOLATED, DEGENERATE = "holds", "tight", "violated", "degenerate instance"
-ERROR = "error"
-VERDICTS = (HOLDS, TIGHT, VIOLATED, DEGENERATE, ERROR)
+NOT_CHECKED, ERROR = "not checked", "error"
+VERDICTS = (HOLDS, TIGHT, VIOLATED, DEGENERATE, NOT_CHECKED, ERROR)
+FAILING = (VIOLATED, NOT_CHECKED, ERROR)
+"""Verdicts that make a claim (and ``symhess check``) fail."""
+
+CLAIM_HOLDS = "holds"
+CLAIM_NOT_CHECKED = "not checked: no generic instance"
+"""Claim-level statuses of :func:`claim_status` (besides ``violated`` and ``error``)."""
+
+REDRAW_ROUNDS = 2
+"""Rounds of fresh seeds :func:`run_claim` tries when every draw of an instance is degenerate."""
 
 BOUND, IDENTITY = "<=", "=="
 """``CheckResult.relation``: ``observed <= expected`` (a bound) or ``observed == expected``."""
@@ -55,8 +77,8 @@ class CheckResult:
 
     @property
     def ok(self) -> bool:
-        """Not a violation nor an error (``degenerate instance`` is not a failure of the claim)."""
-        return self.verdict not in (VIOLATED, ERROR)
+        """Not a violation, an error, nor ``not checked`` (a ``degenerate instance`` draw is not a failure)."""
+        return self.verdict not in FAILING
 
     @property
     def gap(self) -> int | None:
@@ -133,8 +155,53 @@ def instance_label(instance: Any) -> str:
     return label if isinstance(label, str) else str(instance)
 
 
+@dataclass(frozen=True)
+class NoInstance:
+    """Placeholder instance of a claim whose sweep is empty: :func:`run_claim` reports it ``not checked``."""
+
+    label: str = "no instance in this sweep"
+
+
+@dataclass(frozen=True)
+class AtLeastOneInstance:
+    """``instances(full)`` of a claim, or ``[NoInstance()]`` when that list is empty (picklable)."""
+
+    instances: Callable[[bool], Sequence[Any]]
+
+    def __call__(self, full: bool) -> list[Any]:
+        out = list(self.instances(full))
+        return out or [NoInstance()]
+
+
+def claim_status(results: Sequence[CheckResult]) -> str:
+    """The claim-level verdict over all its results (every instance of a sweep).
+
+    ``"error"`` or ``"violated"`` if any result is; ``"not checked: no generic instance"``
+    when no result is ``holds`` or ``tight`` (all degenerate, all ``not checked``, or no
+    result at all); ``"not checked"`` if some instance was not checked; else ``"holds"``.
+    """
+    verdicts = {r.verdict for r in results}
+    for bad in (ERROR, VIOLATED):
+        if bad in verdicts:
+            return bad
+    if not verdicts & {HOLDS, TIGHT}:
+        return CLAIM_NOT_CHECKED
+    if NOT_CHECKED in verdicts:
+        return NOT_CHECKED
+    return CLAIM_HOLDS
+
+
+def claim_ok(results: Sequence[CheckResult]) -> bool:
+    """Whether the claim passed: :func:`claim_status` is ``"holds"`` (so ``[]`` is *not* ok)."""
+    return claim_status(results) == CLAIM_HOLDS
+
+
 def registry() -> list[Claim]:
-    """Every ``CLAIM`` defined by a module of this package, in module order."""
+    """Every ``CLAIM`` defined by a module of this package, in module order.
+
+    Each claim's ``instances`` is wrapped in :class:`AtLeastOneInstance`: a claim with an
+    empty sweep gets one :class:`NoInstance`, reported ``not checked`` (a failure).
+    """
     import proofs_checks
 
     claims = []
@@ -144,18 +211,27 @@ def registry() -> list[Claim]:
         mod = importlib.import_module(f"proofs_checks.{info.name}")
         claim = getattr(mod, "CLAIM", None)
         if claim is not None:
+            if not isinstance(claim.instances, AtLeastOneInstance):
+                claim = replace(claim, instances=AtLeastOneInstance(claim.instances))
             claims.append(claim)
     return claims
 
 
-def run_claim(claim: Claim, instance: Any, catch_errors: bool = False) -> list[CheckResult]:
-    """Run one claim on one instance: its results, after :func:`finalise`.
+def more_seeds(instance: Any) -> Any | None:
+    """The same instance with as many fresh seeds (after its largest), or ``None`` if it has none.
 
-    A :class:`DegenerateInstance` or an exact ReLU kink (:class:`symhess.toeplitz.ReluKinkError`)
-    raised by the check becomes one ``degenerate instance`` result. With
-    ``catch_errors=True`` any other exception becomes one ``error`` result (the CLI keeps
-    going and reports it); otherwise it propagates (pytest shows the traceback).
+    Works for frozen dataclass instances with a non-empty tuple ``seeds`` field
+    (:class:`proofs_checks.instances.Instance`, the route instances, ...).
     """
+    seeds = getattr(instance, "seeds", None)
+    if not (dataclasses.is_dataclass(instance) and isinstance(seeds, tuple) and seeds
+            and "seeds" in {f.name for f in dataclasses.fields(instance)}):
+        return None
+    start = max(seeds) + 1
+    return replace(instance, seeds=tuple(range(start, start + len(seeds))))
+
+
+def _run_once(claim: Claim, instance: Any, catch_errors: bool) -> list[CheckResult]:
     from symhess.toeplitz import ReluKinkError
 
     label = instance_label(instance)
@@ -169,6 +245,43 @@ def run_claim(claim: Claim, instance: Any, catch_errors: bool = False) -> list[C
         return [CheckResult(claim.name, label, None, None, ERROR, f"{type(err).__name__}: {err}")]
     results = [out] if isinstance(out, CheckResult) else list(out)
     return finalise(claim, results)
+
+
+def run_claim(claim: Claim, instance: Any, catch_errors: bool = False) -> list[CheckResult]:
+    """Run one claim on one instance: its results, after :func:`finalise`.
+
+    A :class:`DegenerateInstance` or an exact ReLU kink (:class:`symhess.toeplitz.ReluKinkError`)
+    raised by the check becomes one ``degenerate instance`` result. With
+    ``catch_errors=True`` any other exception becomes one ``error`` result (the CLI keeps
+    going and reports it); otherwise it propagates (pytest shows the traceback).
+
+    When *every* result is ``degenerate instance``, nothing was checked: the instance is
+    redrawn with fresh seeds (:func:`more_seeds`, up to :data:`REDRAW_ROUNDS` rounds) and
+    the degenerate results are kept alongside the new ones; if no round gives a generic
+    draw (or the instance has no seeds to redraw), one ``not checked`` result closes the
+    list, and it counts as a failure. A :class:`NoInstance` is ``not checked`` outright.
+    """
+    if isinstance(instance, NoInstance):
+        return [CheckResult(claim.name, instance.label, None, None, NOT_CHECKED,
+                            f"{CLAIM_NOT_CHECKED}: the sweep of this claim has no instance")]
+    results = _run_once(claim, instance, catch_errors)
+    current, tried = instance, [instance_label(instance)]
+    for _ in range(REDRAW_ROUNDS):
+        if not _all_degenerate(results):
+            return results
+        current = more_seeds(current)
+        if current is None:
+            break
+        tried.append(instance_label(current))
+        results = results + _run_once(claim, current, catch_errors)
+    if _all_degenerate(results):
+        results.append(CheckResult(claim.name, instance_label(instance), None, None, NOT_CHECKED,
+                                   f"no generic draw: every draw was degenerate in {'; '.join(tried)}"))
+    return results
+
+
+def _all_degenerate(results: Sequence[CheckResult]) -> bool:
+    return bool(results) and all(r.verdict == DEGENERATE for r in results)
 
 
 def seed_label(instance: Any, seed: int) -> str:

@@ -1,6 +1,8 @@
 """``symhess check``: exit codes, JSON shape, claim filter, --out, and --jobs independence."""
 
 import json
+import sys
+import types
 
 import pytest
 
@@ -100,12 +102,58 @@ def test_crash_and_empty_results_are_failures(fake_registry, capsys):
     assert "no result" in capsys.readouterr().out
 
 
-def test_degenerate_is_reported_not_failed(fake_registry, capsys):
-    fake_registry(_fake("fake degenerate", _degenerate_check), _fake("fake holds", _holding_check))
-    assert main(["check", "--json", "--jobs", "1"]) == 0
+def _degenerate_first_check(instance):
+    if instance == 0:
+        raise DegenerateInstance("singular data on purpose")
+    return compare_exact("fake some degenerate", f"case {instance}", 1, 1)
+
+
+def test_degenerate_draw_is_reported_not_failed(fake_registry, capsys):
+    fake_registry(_fake("fake some degenerate", _degenerate_first_check), _fake("fake holds", _holding_check))
+    assert main(["check", "--json", "--jobs", "1"]) == 1  # instance 0 (no seeds to redraw) was not checked
     out = json.loads(capsys.readouterr().out)
-    assert out["degenerate"] == 2
-    assert out["claims"][0]["results"][0]["detail"] == "DegenerateInstance: singular data on purpose"
+    first = out["claims"][0]
+    assert first["verdicts"] == {"holds": 1, "degenerate instance": 1, "not checked": 1}
+    assert first["results"][0]["detail"] == "DegenerateInstance: singular data on purpose"
+    assert out["claims"][1]["ok"] is True
+
+
+def test_all_degenerate_claim_is_not_checked_and_fails(fake_registry, capsys):
+    """A claim with no generic instance has not been checked: exit 1, never "every claim holds"."""
+    fake_registry(_fake("fake degenerate", _degenerate_check), _fake("fake holds", _holding_check))
+    assert main(["check", "--jobs", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "| fake degenerate | 2 | 2 degenerate instance, 2 not checked |" in out
+    assert "FAILED: fake degenerate" in out and "every claim holds" not in out
+    assert main(["check", "--json", "--jobs", "1"]) == 1
+    claim = json.loads(capsys.readouterr().out)["claims"][0]
+    assert claim["ok"] is False
+    assert framework.claim_status([framework.CheckResult(**{k: r[k] for k in (
+        "claim", "instance", "expected", "observed", "verdict")}) for r in claim["results"]]) == \
+        framework.CLAIM_NOT_CHECKED
+
+
+def test_claim_without_instances_is_not_checked(fake_registry, capsys, monkeypatch):
+    import proofs_checks
+
+    fake = types.ModuleType("proofs_checks.zz_fake_empty")
+    fake.CLAIM = Claim("fake no instances", "statement", _holding_check, _no_instances)
+    monkeypatch.setitem(sys.modules, "proofs_checks.zz_fake_empty", fake)
+    real_iter = framework.pkgutil.iter_modules
+    with monkeypatch.context() as m:
+        m.setattr(framework.pkgutil, "iter_modules",
+                  lambda path: [i for i in real_iter(path) if i.name == "fcn_special_case"]
+                  + [types.SimpleNamespace(name="zz_fake_empty")])
+        claims = framework.registry()
+    assert [c.name for c in claims][-1] == "fake no instances"
+    fake_registry(*claims[-1:])
+    assert main(["check", "--jobs", "1"]) == 1
+    assert "FAILED: fake no instances" in capsys.readouterr().out
+    assert proofs_checks  # the package is importable
+
+
+def _no_instances(full):
+    return []
 
 
 def test_claim_filter_is_repeatable_and_checked(fake_registry, capsys):
