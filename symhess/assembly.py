@@ -42,6 +42,7 @@ no scaling): the peers' baseline for the benchmarks, never used for an exact ans
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -93,6 +94,26 @@ def shrink(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def common_dtype(arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """``arrays`` in one dtype that represents every entry of every array exactly.
+
+    Only widening casts: Python ints (object) if any array holds them, else float64 if any is
+    float (the float64 baseline), else int64. Never an object-to-int64 cast: int64 is kept only
+    for arrays that already are int64, whose entries every exact operation here bounded by
+    :data:`INT64_LIMIT` before producing them, so nothing can wrap or overflow.
+    """
+    kinds = {a.dtype.kind for a in arrays}
+    if "O" in kinds:
+        dtype = object
+    elif "f" in kinds:
+        dtype = np.float64
+    else:
+        if not kinds <= {"i", "u", "b"}:
+            raise TypeError(f"not an integer array: {sorted(kinds)}")
+        dtype = np.int64
+    return [a if a.dtype == dtype else a.astype(dtype) for a in arrays]
+
+
 def exact_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` (numpy broadcasting rules) for integer arrays, exactly.
 
@@ -108,7 +129,10 @@ def exact_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     crude = max_abs(a) * max_abs(b) * inner
     if crude < FLOAT_EXACT_LIMIT:
         return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
-    bound = float((np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64)).max()) * (1 + 1e-6)
+    # The float64 evaluation of the non-negative sum |a| @ |b| has relative error at most
+    # (inner + 2) 2^-53 / (1 - (inner + 2) 2^-53) (entry conversion, product, summation), so the
+    # slack below makes ``bound`` a proven upper bound of every partial sum of a @ b.
+    bound = float((np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64)).max()) * (1 + (inner + 2) * 2.0 ** -51)
     if bound < FLOAT_EXACT_LIMIT:
         return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
     if bound < INT64_LIMIT:
@@ -174,6 +198,25 @@ def layer_matrix(weight: np.ndarray, shape: LayerShape) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def window_positions(shape: LayerShape) -> np.ndarray:
+    """``pos[t, j]``: the input position ``s t + j − p`` read by output ``t``, tap ``j``; ``d_{l-1}``
+    (a zero slot) where it falls in the padding.
+
+    Computed in Python integers and stored only after reduction to ``[0, d_{l-1}]``, so any
+    stride or padding (say ``10^30``, which int64 cannot hold) is handled exactly, and the
+    padding is never materialised.
+    """
+    d_in, s, pad = shape.in_dim, shape.stride, shape.padding
+    pos = np.empty((shape.out_dim, shape.kernel_size), dtype=np.int64)
+    for t in range(shape.out_dim):
+        for j in range(shape.kernel_size):
+            c = s * t + j - pad
+            pos[t, j] = c if 0 <= c < d_in else d_in
+    pos.setflags(write=False)
+    return pos
+
+
 def windows(x: np.ndarray, shape: LayerShape) -> np.ndarray:
     """Receptive fields of layer ``shape`` over row-blocks of ``x``.
 
@@ -181,12 +224,11 @@ def windows(x: np.ndarray, shape: LayerShape) -> np.ndarray:
     ``[n, t, (i, j), :] = x[n, (i, s t + j − p), :]`` (zero where the index falls in the padding).
     """
     N, _, c = x.shape
-    m_in, d_in, k, pad = shape.in_channels, shape.in_dim, shape.kernel_size, shape.padding
+    m_in, d_in, k = shape.in_channels, shape.in_dim, shape.kernel_size
     y = x.reshape(N, m_in, d_in, c)
-    if pad:
-        z = np.zeros((N, m_in, pad, c), dtype=x.dtype)
-        y = np.concatenate([z, y, z], axis=2)
-    pos = shape.stride * np.arange(shape.out_dim)[:, None] + np.arange(k)[None, :]  # (d_l, k)
+    pos = window_positions(shape)
+    if (pos == d_in).any():  # some tap reads the padding: append one zero slot
+        y = np.concatenate([y, np.zeros((N, m_in, 1, c), dtype=x.dtype)], axis=2)
     g = y[:, :, pos, :]  # (N, m_in, d_l, k, c)
     return g.transpose(0, 2, 1, 3, 4).reshape(N, shape.out_dim, m_in * k, c)
 
@@ -398,8 +440,7 @@ def assemble(net: Network, data: Dataset, functional: bool = True, outer: bool =
         if k > 1:
             A = _masked(exact_matmul(A, fp.mats[k - 1]), fp.masks[k - 1])
     blocks = [np.broadcast_to(b, (n,) + b.shape[1:]).reshape(n * K, -1) for b in blocks]
-    dtype = object if any(b.dtype == object for b in blocks) else blocks[0].dtype
-    J = np.concatenate([b.astype(dtype) for b in blocks], axis=1)
+    J = np.concatenate(common_dtype(blocks), axis=1)
 
     O = exact_matmul(J.T, J) if outer else None
     F = _functional(fp, shapes, patches, arithmetic) if functional else None
@@ -431,11 +472,13 @@ def _functional(fp: _Pass, shapes: Sequence[LayerShape], patches: list[np.ndarra
                 found[(l, k)] = apply_output_jacobian_sum(g[l], D, shapes[l - 1])
                 if l < L:
                     D = _masked(exact_matmul(fp.mats[l - 1], D), fp.masks[l], axis_from_end=2)
-    dtype = object if any(b.dtype == object for b in found.values()) else next(iter(found.values())).dtype
+    # Scale first, then choose the dtype: s_l s_k can push an int64 block beyond int64 (then the
+    # block is Python ints, and so is F̂); choosing the dtype before scaling cast such a block back.
+    keys = list(found)
+    scaled = common_dtype([exact_mul(found[(l, k)], fp.scales[l - 1] * fp.scales[k - 1]) for l, k in keys])
     p = int(offs[-1])
-    F = np.zeros((p, p), dtype=dtype)
-    for (l, k), blk in found.items():
-        blk = exact_mul(blk, fp.scales[l - 1] * fp.scales[k - 1]).astype(dtype)
+    F = np.zeros((p, p), dtype=scaled[0].dtype if scaled else np.int64)
+    for (l, k), blk in zip(keys, scaled):
         F[offs[l - 1]:offs[l], offs[k - 1]:offs[k]] = blk
         F[offs[k - 1]:offs[k], offs[l - 1]:offs[l]] = blk.T
     return F
