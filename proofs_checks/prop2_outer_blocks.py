@@ -6,8 +6,11 @@ For the Toeplitzed network (parameters ``vec_r T^l``)::
                = (1/n) Σ_i (A_{>k}ᵀ A_{>l}) ⊗ (h_{k-1} h_{l-1}ᵀ)               (ReLU masks in A, h)
 
 and the CNN block is ``H_O^{(k,l)} = D_kᵀ Ĥ_O^{(k,l)} D_l`` (Lemma 1). Checked exactly,
-block by block, against the production Hessian (index maps, :mod:`symhess.hessians`)
-and, for small ``p``, against sympy's direct differentiation of the loss.
+block by block, against route (c): exact finite differences of a convolution-loop forward
+pass (:mod:`proofs_checks._independent`; it shares no code with the block formulas, which
+share the Toeplitz forward pass with the production route); the whole ``Dᵀ Ĥ_O D`` against
+the production Hessian (:mod:`symhess.hessians`) and, for small ``p``, against sympy's
+direct differentiation of the loss.
 Derivation: :mod:`symhess.block_formulas`.
 """
 

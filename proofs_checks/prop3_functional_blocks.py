@@ -7,7 +7,10 @@ with ``Ω = (1/n) Σ_i r_i x_iᵀ`` and the commutation matrix ``K = K_{m_l d_l,
                = (1/n) Σ_i (M_{l,k}ᵀ ⊗ h_{k-1} (A_{>l}ᵀ r_i)ᵀ) K                   (ReLU masks)
 
 with ``M_{l,k} = Λ^{l-1} T^{l-1} ⋯ T^{k+1} Λ^k``; the CNN block is ``D_kᵀ Ĥ_F^{(k,l)} D_l``.
-Checked exactly against the production Hessian and, for small ``p``, sympy.
+Checked exactly, block by block, against route (c) (exact finite differences of a
+convolution-loop forward pass, :mod:`proofs_checks._independent`: independent of the Toeplitz
+forward pass that route (a) shares with production; its diagonal blocks are computed, not
+set to zero), the whole ``Dᵀ Ĥ_F D`` against the production Hessian and, for small ``p``, sympy.
 Derivation: :mod:`symhess.block_formulas`.
 """
 
