@@ -9,7 +9,13 @@ Precise statements checked, exactly, on every generic draw (``C_l = H_F[:, W^l]`
 :func:`symhess.inertia.inertia`; no eigenvalue is computed; ranks certified):
 
 1. **block-hollow**: every diagonal block ``H_F^{(l,l)}`` is exactly zero (``F`` is
-   linear in each ``W^l`` separately). ``observed`` = number of non-zero diagonal blocks.
+   linear in each ``W^l`` separately). ``observed`` = number of non-zero diagonal blocks
+   of ``H_F`` computed by route (c), exact second differences of a convolution-loop
+   forward pass (:mod:`proofs_checks._independent`). The production ``H_F`` cannot serve
+   here: it only assembles the blocks ``l ≠ k`` and leaves the diagonal zero by
+   construction, so that check could never fail. A second result compares the production
+   ``H_F`` with route (c) entry for entry (``observed`` = differing entries), so the
+   inertia and ranks below are those of the true ``H_F``.
 2. **Sylvester**: ``n_+ + n_- = rank H_F`` (inertia against the certified rank, two
    independent algorithms).
 3. **about half**: ``|n_+ − n_-| ≤ rank H_F − 2 max_l rank C_l``. Proof: the coordinate
@@ -28,6 +34,8 @@ from symhess.inertia import inertia
 from symhess.matrices import is_zero
 from symhess.networks import Architecture, ConvLayer, LocalLayer
 
+from ._block_routes import differing_entries, parameter_submatrix
+from ._independent import difference_hessians
 from .framework import CheckResult, Claim, compare_bound, compare_exact, each_seed, generic_draw
 from .instances import Instance, certified_rank
 
@@ -38,9 +46,12 @@ STATEMENT = ("H_F is block-hollow (H_F^(l,l) = 0) and, by exact LDL^T inertia (n
 
 def check_seed(inst: Instance, seed: int, label: str) -> list[CheckResult]:
     """The three statements on one generic draw."""
-    H = generic_draw(inst, seed).hessians
+    d = generic_draw(inst, seed)
+    H = d.hessians
     L = inst.arch.depth
-    nonzero_diag = [l for l in range(1, L + 1) if not is_zero(H.block("functional", l, l))]
+    independent = difference_hessians(d.net, d.data).functional
+    nonzero_diag = [l for l in range(1, L + 1) if not is_zero(parameter_submatrix(independent, inst.arch, l, l))]
+    differing = differing_entries(H.functional, independent)
     rank = certified_rank(H.functional)
     block_ranks = [certified_rank(H.column_block("functional", l)) for l in range(1, L + 1)]
     inert = inertia(H.functional)
@@ -49,7 +60,9 @@ def check_seed(inst: Instance, seed: int, label: str) -> list[CheckResult]:
     half = f"n-/rank = {neg}/{rank}" + (f" = {neg / rank:.3f}" if rank else "")
     return [
         compare_exact(NAME, f"{label} [block-hollow]", 0, len(nonzero_diag),
-                      f"non-zero diagonal blocks: {nonzero_diag or 'none'} of {L}"),
+                      f"non-zero diagonal blocks of H_F by exact differences: {nonzero_diag or 'none'} of {L}"),
+        compare_exact(NAME, f"{label} [H_F production = exact differences]", 0, differing,
+                      f"differing entries of the {H.functional.nrows()}^2 of H_F"),
         compare_exact(NAME, f"{label} [n+ + n- = rank]", rank, pos + neg, f"{counts}; {inert.certificate()}"),
         compare_bound(NAME, f"{label} [|n+ - n-|]", rank - 2 * max(block_ranks), abs(pos - neg),
                       f"{counts}; rank C_l = {block_ranks}; {half}"),

@@ -4,7 +4,11 @@ The paper (Section 4, "a word about H_O"): "the outer-product Hessian shares exa
 same non-zero spectrum as the Neural Tangent Kernel". With ``J = [J_1; …; J_n]`` the
 stacked ``nK × p`` Jacobian (:func:`symhess.hessians.jacobian`), ``H_O = Jᵀ J / n`` and the
 empirical NTK Gram matrix is ``Θ = J Jᵀ`` (``nK × nK``). Checked exactly on every generic
-draw, ``H_O`` taken from the production Hessians (:func:`symhess.hessians.mse_hessians`):
+draw, ``H_O`` taken from the production Hessians (:func:`symhess.hessians.mse_hessians`) and
+``J`` from an independent route: exact finite differences of a convolution-loop forward pass
+(:mod:`proofs_checks._independent`; the differences are exact because ``F`` is affine in each
+parameter). Taking ``J`` from the production route too would make (1) a tautology
+(``rank JᵀJ = rank JJᵀ`` for any ``J``):
 
 1. ``rank H_O = rank Θ`` (both certified over ℚ; ``p × p`` against ``nK × nK``);
 2. ``n H_O`` and ``Θ`` have the same non-zero eigenvalues with multiplicities, without
@@ -16,9 +20,9 @@ from __future__ import annotations
 
 import flint
 
-from symhess.hessians import jacobian
 from symhess.networks import Architecture, ConvLayer, LocalLayer
 
+from ._independent import difference_hessians
 from .framework import CheckResult, Claim, compare_exact, each_seed, generic_draw
 from .instances import Instance, certified_rank
 
@@ -30,7 +34,7 @@ STATEMENT = ("rank H_O = rank of the NTK Gram matrix J J^T (J the stacked nK x p
 def check_seed(inst: Instance, seed: int, label: str) -> list[CheckResult]:
     """Ranks and characteristic polynomials of ``n H_O`` and ``Θ = J Jᵀ`` on one generic draw."""
     d = generic_draw(inst, seed)
-    J = jacobian(d.net, d.data)
+    J = difference_hessians(d.net, d.data, functional=False).jacobian  # not the production J
     ntk = J * J.transpose()
     H_O = d.hessians.outer
     rank_o, rank_ntk = certified_rank(H_O), certified_rank(ntk)
