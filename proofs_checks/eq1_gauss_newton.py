@@ -8,13 +8,16 @@ Checked exactly, entry by entry over ℚ, with the two sides from independent ro
 ``H_L`` is sympy's Hessian of the loss polynomial (:func:`symhess.symbolic.direct_hessians`,
 plain convolution loops, no Toeplitz matrices), ``H_O`` and ``H_F`` come from the production
 route (:func:`symhess.hessians.mse_hessians`: Toeplitz matrices, Lemma 1's index map and the
-block formulas). It is an identity, so it must hold on every draw, generic or not; only an
+block formulas). The fast integer assembly used by ``symhess rank``, the tables and the
+benchmarks (:func:`symhess.assembly.assemble`, its own index gathers and scales) is compared
+with sympy's ``H_L`` the same way, as a second result per draw. It is an identity, so it must hold on every draw, generic or not; only an
 exact ReLU kink (Hessian undefined) is reported as a degenerate instance.
 Sympy is slow, so the instances are tiny (``p ≤ 30``).
 """
 
 from __future__ import annotations
 
+from symhess.assembly import assemble
 from symhess.data import random_dataset
 from symhess.hessians import mse_hessians
 from symhess.matrices import to_sympy_matrix
@@ -29,16 +32,24 @@ STATEMENT = ("Eq. 1 (Gauss–Newton): H_L = H_O + H_F for MSE; H_L by sympy diff
              "H_O and H_F by the production (Toeplitz) route; exact equality over Q on every draw")
 
 
-def check_seed(inst: Instance, seed: int, label: str) -> CheckResult:
-    """``H_L`` (sympy) ``==`` ``H_O + H_F`` (production) on the draw ``seed``; observed = #differing entries."""
+def check_seed(inst: Instance, seed: int, label: str) -> list[CheckResult]:
+    """``H_L`` (sympy) ``==`` ``H_O + H_F`` (production, and fast assembly) on the draw ``seed``.
+
+    Observed: the number of differing entries.
+    """
     net, data = random_network(inst.arch, seed), random_dataset(inst.arch, inst.n, seed, inst.kind)
     parts = mse_hessians(net, data)  # raises ReluKinkError at a kink: reported as degenerate
     direct = direct_hessians(net, data)["loss"]
-    production = to_sympy_matrix(parts.outer + parts.functional)
-    differing = sum(1 for a, b in zip(direct, production) if a != b)
     p = inst.arch.num_params
-    return compare_exact(NAME, label, 0, differing,
-                         f"entries of H_L − (H_O + H_F) that are non-zero, out of p² = {p * p}")
+    fast = assemble(net, data)
+    out = []
+    for route, (outer, functional) in (("production", (parts.outer, parts.functional)),
+                                       ("fast assembly", (fast.to_fmpq("outer"), fast.to_fmpq("functional")))):
+        other = to_sympy_matrix(outer + functional)
+        differing = sum(1 for a, b in zip(direct, other) if a != b)
+        out.append(compare_exact(NAME, label if route == "production" else f"{label} [{route}]", 0, differing,
+                                 f"entries of H_L − (H_O + H_F) ({route}) that are non-zero, out of p² = {p * p}"))
+    return out
 
 
 def check(inst: Instance) -> list[CheckResult]:
