@@ -1,0 +1,94 @@
+"""The rank certificate itself: an unlucky prime is rejected, on sweep Hessians.
+
+Every rank in this registry is certified by :func:`symhess.rank.integer_rank`: a minor
+non-zero modulo a prime ``q`` (lower bound) and an exactly verified kernel basis (upper
+bound). With random 62-bit primes an *unlucky* prime — one dividing the pivot minor, so
+that the rank modulo ``q`` is too low — never occurs in practice, so the upper-bound half
+would go untested. This check manufactures unlucky primes on real Hessians of the sweep:
+
+with ``N`` the integer matrix of ``H_part`` (rank ``r``, certified), ``B = N[:, P]`` its ``r``
+pivot columns (full column rank) and ``S = diag(1, …, q, …, 1)`` scaling one column by the
+prime ``q``, the matrices
+
+* ``B S`` (tall, ``p × r``: the general path),
+* ``(B S)ᵀ`` (wide: the transposed path),
+* ``S Bᵀ B S`` (``r × r`` symmetric: the symmetric path)
+
+all have rank ``r`` over ℚ but rank ``≤ r − 1`` modulo ``q``. :func:`integer_rank` is run with
+``forced_primes=[q]`` first: it must refuse ``q`` (its kernel does not verify) and certify
+``r`` with the next prime. ``observed`` = the three certified ranks, ``expected`` = ``[r, r, r]``;
+a certificate that skipped the kernel verification would report ``r − 1``.
+"""
+
+from __future__ import annotations
+
+import random
+
+import flint
+import numpy as np
+
+from symhess.networks import Architecture, ConvLayer
+from symhess.rank import _pivots, as_fmpz_mat, integer_rank, random_prime
+
+from .framework import CheckResult, Claim, compare_exact, each_seed, generic_draw
+from .instances import Instance
+
+NAME = "Rank certificate: an unlucky prime is rejected (exact kernel verification)"
+STATEMENT = ("integer_rank with a forced prime q dividing a pivot minor (a column of the pivot columns of a sweep "
+             "Hessian scaled by q) refuses q and certifies the true rank, on the general, transposed and "
+             "symmetric paths")
+
+UNLUCKY = 2 ** 61 - 1
+"""A Mersenne prime, used as the manufactured unlucky prime."""
+
+
+def _integer(M: flint.fmpq_mat) -> np.ndarray:
+    N = as_fmpz_mat(M)
+    out = np.empty((N.nrows(), N.ncols()), dtype=object)
+    for i, row in enumerate(N.tolist()):
+        out[i, :] = [int(v) for v in row]
+    return out
+
+
+def check_seed(inst: Instance, seed: int, label: str) -> list[CheckResult]:
+    d = generic_draw(inst, seed)
+    out = []
+    for part in ("outer", "functional"):
+        N = _integer(d.hessians.part(part))
+        r = d.rank(part)
+        if r == 0:
+            continue
+        q0 = random_prime(random.Random(seed))
+        red, r0 = flint.nmod_mat(flint.fmpz_mat(N.tolist()), q0).rref()
+        B = N[:, _pivots(red, r0)].copy()
+        B[:, 0] = [v * UNLUCKY for v in B[:, 0]]
+        sym = B.T.dot(B)
+        matrices = {"general": B, "transposed": B.T.copy(), "symmetric": sym}
+        mod_q = {k: flint.nmod_mat(flint.fmpz_mat(m.tolist()), UNLUCKY).rank() for k, m in matrices.items()}
+        ranks, refused = [], []
+        for kind, m in matrices.items():
+            res = integer_rank(m, forced_primes=[UNLUCKY], seed=seed)
+            ranks.append(res.rank if res.certified else None)
+            refused.append(res.details.get("primes", [None])[0] == UNLUCKY and len(res.details["primes"]) > 1)
+        out.append(compare_exact(NAME, f"{label} [{part}: certified ranks with an unlucky prime]", [r, r, r], ranks,
+                                 f"rank mod q of general/transposed/symmetric = {list(mod_q.values())} "
+                                 f"(< r = {r} when the prime is unlucky); q refused: {refused}"))
+    return out
+
+
+def check(inst: Instance) -> list[CheckResult]:
+    return each_seed(NAME, inst, lambda seed, label: check_seed(inst, seed, label))
+
+
+def instances(full: bool = False) -> list[Instance]:
+    out = [
+        Instance(Architecture(7, (ConvLayer(2, 3), ConvLayer(2, 2)), 2, "linear"), 4, (0,)),
+        Instance(Architecture(8, (ConvLayer(2, 3, stride=2, padding=1),), 2, "linear"), 5, (1,)),
+        Instance(Architecture.fully_connected(4, [3, 3], 2), 4, (0,)),
+    ]
+    if full:
+        out.append(Instance(Architecture(10, (ConvLayer(3, 3), ConvLayer(3, 3)), 2, "linear"), 8, (0, 1)))
+    return out
+
+
+CLAIM = Claim(NAME, STATEMENT, check, instances, exact=False, tags=("certificate", "self-check"))
