@@ -22,6 +22,7 @@ are reported in each detail as findings (``FINDING: … exceeded by …``), neve
 
 from __future__ import annotations
 
+from symhess.bounds import relu_functional_terms, relu_outer_terms
 from symhess.networks import Architecture, ConvLayer
 
 from ._beyond import BeyondInstance, Measured, compare_over_draws, finding, measured_draws
@@ -31,15 +32,13 @@ NAME = "ReLU nets: rank bounds (Figure 2(c))"
 
 
 def relu_outer_bound(m: Measured) -> int:
-    """``min(n K, p − Σ_{l<L} m_l)``."""
-    arch = m.net.arch
-    return min(m.data.n * arch.outputs, arch.num_params - sum(s.out_channels for s in arch.layers[:-1]))
+    """``min(n K, p − Σ_{l<L} m_l)`` (:func:`symhess.bounds.relu_outer_terms`)."""
+    return relu_outer_terms(m.net.arch, m.data.n).value
 
 
 def relu_functional_bound(m: Measured) -> int:
-    """One hidden layer: ``2 m min(k, d_1 min(K, n))``."""
-    sh = m.net.arch.layers[0]
-    return 2 * sh.out_channels * min(sh.kernel_size, sh.out_dim * min(m.net.arch.outputs, m.data.n))
+    """One hidden layer: ``2 m min(k, d_1 min(K, n))`` (:func:`symhess.bounds.relu_functional_terms`)."""
+    return relu_functional_terms(m.net.arch, m.data.n).value
 
 
 def relu_arch(d0: int, layers: list[tuple[int, int, int, int]], K: int) -> Architecture:

@@ -1,4 +1,9 @@
-"""Theorem 6: rank of each column block of H_F, and their sum, for a deep linear CNN."""
+"""Theorem 6 (corrected): rank of each column block of H_F, and their sum, for a deep linear CNN.
+
+``rank H_F[:, l] ≤ min(p_l, α_l + β_l − γ_l)`` (:func:`symhess.bounds.theorem6_column_block`,
+``docs/theory.md`` §4); the first version capped ``α_l``, ``β_l`` by one global channel
+bottleneck and was false at bottlenecks (the last two default architectures).
+"""
 
 from symhess.bounds import theorem6_functional, theorem6_functional_blocks
 
@@ -24,4 +29,4 @@ def instances(full: bool = False):
 
 
 CLAIM = Claim(NAME, "deep linear CNN: rank H_F[:, l] ≤ min(p_l, α_l + β_l − γ_l) (docs/theory.md §4); "
-              "rank H_F ≤ Σ_l", check, instances, exact=False, tags=("theorem", "rank"))
+              "rank H_F ≤ min(p, Σ_l)", check, instances, exact=False, tags=("theorem", "rank"))

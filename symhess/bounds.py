@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Sequence
 
 from .networks import Architecture, LayerShape, Network
+from .symmetry import orbit_dimension
 from .scalars import InputError
 
 LOSSES = ("mse", "ce")
@@ -105,84 +106,207 @@ def effective_length(arch: Architecture, l: int) -> int:
 
     ``l`` ranges ``1..L+1``; ``e_1 = 1``, ``e_L = k_eff = Σ_{j<L}(k_j − 1) + 1``, ``e_{L+1} = d_0``.
     """
-    d_prev = arch.layers[l - 2].out_dim if l >= 2 else arch.input_dim
-    return arch.input_dim - d_prev + 1
+    return arch.input_dim - _dim(arch, l - 1) + 1
 
 
-# --------------------------------------------------------------------------- Theorems 5 and 6
+def _dim(arch: Architecture, j: int) -> int:
+    """``d_j``, the output length of layer ``j`` (``d_0`` the input length, ``d_L = 1``)."""
+    return arch.layers[j - 1].out_dim if j >= 1 else arch.input_dim
 
-def orbit_dimension(arch: Architecture, l: int) -> int:
-    """Dimension of the generic orbit of the channel-mixing symmetry at hidden layer ``l``.
 
-    ``(W^l, W^{l+1}) → (G W^l, W^{l+1} G^{-1})``, ``G ∈ GL(m_l)``, keeps ``F`` (mixing
-    channels commutes with convolution). Generic stabiliser: ``G`` with ``G W^l(z) = 0`` and
-    ``W^{l+1}(z) G = 0``, of dimension ``(m_l − m_{l-1} k_l)_+ (m_l − m_{l+1} k_{l+1})_+``.
+def _channels(arch: Architecture, j: int) -> int:
+    """``m_j`` (``m_0 = 1`` input channel, ``m_L = K``)."""
+    return arch.layers[j - 1].out_channels if j >= 1 else arch.layers[0].in_channels
+
+
+def _width(arch: Architecture, j: int) -> int:
+    """``M_j = m_j d_j``: the width of layer ``j`` in the Toeplitzed FCN (``M_0 = d_0``)."""
+    return _channels(arch, j) * _dim(arch, j)
+
+
+# --------------------------------------------------------------------------- bounds as minima of terms
+
+@dataclass(frozen=True)
+class BoundTerms:
+    """A bound that is the minimum of named, separately proven terms.
+
+    ``terms``: ``(name, value)`` pairs; the bound is the smallest value, and ``binding`` names
+    the terms attaining it (the systematic search counts, per term, where it binds).
     """
-    sh, nxt = arch.layers[l - 1], arch.layers[l]
-    m = sh.out_channels
-    return m * m - max(0, m - sh.in_channels * sh.kernel_size) * max(0, m - nxt.out_channels * nxt.kernel_size)
+
+    terms: tuple[tuple[str, int], ...]
+
+    @property
+    def value(self) -> int:
+        return min(v for _, v in self.terms)
+
+    @property
+    def binding(self) -> tuple[str, ...]:
+        return tuple(name for name, v in self.terms if v == self.value)
+
+
+# --------------------------------------------------------------------------- Theorem 5
+
+def theorem5_outer_terms(arch: Architecture, r: int) -> BoundTerms:
+    """Theorem 5 (corrected), its two terms: ``rank H_O ≤ min(p − orb, q (r + K − q))``.
+
+    * ``"p - orbit"``: ``p − orb``, with ``orb`` a proven lower bound on the generic dimension of
+      the orbits of the *joint* channel mixing ``GL(m_1) × ⋯ × GL(m_{L-1})``
+      (:func:`symhess.symmetry.orbit_dimension`), whose tangent space lies in ``ker J``;
+    * ``"toeplitz FCN"``: ``q (r + K − q)``, ``q = min(r, K, m_1 d_1, …, m_{L-1} d_{L-1})``: by
+      Prop. 4 ``H_O = Dᵀ Ĥ_O D`` and ``rank Ĥ_O`` of the Toeplitzed FCN is at most Singh et
+      al.'s generic value (``≤ r K``).
+
+    Both hold at every weight point, any stride, padding or weight sharing; ``≥ 0``.
+    Derivation: ``docs/theory.md`` §3.
+    """
+    widths = [_width(arch, j) for j in range(1, arch.depth)]
+    return BoundTerms((("p - orbit", arch.num_params - orbit_dimension(arch)),
+                       ("toeplitz FCN", fcn_outer_rank(r, widths, arch.outputs))))
 
 
 def theorem5_outer(arch: Architecture, r: int) -> int:
-    """Theorem 5: ``rank H_O ≤ min(p − Σ_l orb_l, q (r + K − q))``, ``q = min(r, K, m_l d_l)``.
+    """Theorem 5 (corrected): the minimum of :func:`theorem5_outer_terms`."""
+    return theorem5_outer_terms(arch, r).value
 
-    ``H_O = Dᵀ Ĥ_O D`` (Prop. 4) with ``Ĥ_O`` the outer Hessian of the Toeplitzed FCN of widths
-    ``m_l d_l``, whose rank is Singh et al.'s ``q (r + K − q)``; and ``rank H_O = rank J ≤ p``
-    minus the dimension of the channel-mixing symmetry orbits (:func:`orbit_dimension`), whose
-    tangent directions lie in the kernel of ``J``. No bottleneck: ``q = min(r, K)`` and the
-    bound is ``≤ r K``, linear in input and output. theory.md §3. Valid for any stride/padding.
+
+# --------------------------------------------------------------------------- Theorem 6
+
+@dataclass(frozen=True)
+class ColumnBlockBound:
+    """Theorem 6 for column block ``l`` of ``H_F``: ``min(p_l, α_l + β_l − γ_l)``.
+
+    ``alpha`` bounds the rank of the rows of the blocks ``k < l`` (functionals through the
+    layers below), ``beta`` those of the blocks ``k > l``; ``gamma`` is the dimension both
+    are proven to share. ``docs/theory.md`` §4.
     """
-    widths = [s.out_channels * s.out_dim for s in arch.layers[:-1]]
-    toeplitz_fcn = fcn_outer_rank(r, widths, arch.outputs)
-    sym = sum(orbit_dimension(arch, l) for l in range(1, arch.depth)) if all(s.shared for s in arch.layers) else 0
-    return min(arch.num_params - sym, toeplitz_fcn)
+
+    l: int
+    params: int
+    alpha: BoundTerms
+    beta: BoundTerms
+    gamma: int
+
+    @property
+    def value(self) -> int:
+        return max(0, min(self.params, self.alpha.value + self.beta.value - self.gamma))
+
+    @property
+    def binding(self) -> tuple[str, ...]:
+        """``"p_l"`` and/or ``"alpha+beta"`` with the binding sub-terms, e.g. ``"alpha:e_l"``."""
+        parts = self.alpha.value + self.beta.value - self.gamma
+        out = ("p_l",) if self.params == self.value else ()
+        if parts == self.value:
+            out += tuple(f"alpha:{n}" for n in self.alpha.binding if self.alpha.value) + \
+                tuple(f"beta:{n}" for n in self.beta.binding if self.beta.value)
+        return out
 
 
-def _theorem6_q(arch: Architecture, s: int) -> int:
-    """``q = min(s, m_1, …, m_{L-1})``: the channel bottleneck seen by the functional Hessian."""
-    return min([s, *hidden_channels(arch)])
+def theorem6_alpha(arch: Architecture, l: int, s: int) -> BoundTerms:
+    """``α_l``: rank of the rows of ``H_F[:, l]`` from the blocks ``k < l`` (``0`` for ``l = 1``).
+
+    Those rows are the functionals ``Ẇ^l ↦ ⟨Ω, A Ṫ^l N⟩``, ``A = T^L ⋯ T^{l+1}``, ``N`` in the
+    tangent space of ``B = T^{l-1} ⋯ T^1``. Terms (each proven in theory.md §4):
+
+    * ``"params below"``: ``Σ_{k<l} p_k`` (the functionals are indexed by ``Ẇ^{<l}``);
+    * ``"toeplitz"``: ``M_{l-1} min(s, K, M_l, …, M_{L-1})``: they depend on ``Ṫ^l`` through
+      ``Ṫ^{lᵀ} Aᵀ Ω``, whose row space lies in that of ``Aᵀ Ω`` (any stride/padding);
+    * stride 1, no padding, shared (polynomial view, ``Ẇ^l(z)``, channel ``i`` of layer ``l−1``):
+      ``"e_l"``: ``m_{l-1} e_l`` (a functional on ``R[z]_{<e_l}`` per channel);
+      ``"s*d"``: ``m_{l-1} s d_{l-1}`` (computed from ``u_aᵀ A Ẇ_{:,i}``, ``a ≤ s``, length ``d_{l-1}``);
+      ``"cut m_j"``: ``m_{l-1} m_j (d_{l-1} − d_j + 1)`` for ``l < j < L`` (``A Ẇ_{:,i}`` factors
+      through the ``m_j``-channel polynomial ``W^j ⋯ W^{l+1} Ẇ_{:,i}`` of degree ``< d_{l-1} − d_j + 1``;
+      ``j = l`` would give ``p_l``, the cap of the whole block).
+    """
+    if l == 1:
+        return BoundTerms((("none", 0),))
+    L, m_prev, d_prev = arch.depth, _channels(arch, l - 1), _dim(arch, l - 1)
+    below = sum(sh.num_params for sh in arch.layers[:l - 1])
+    terms = [("params below", below),
+             ("toeplitz", _width(arch, l - 1) * min([s, arch.outputs, *(_width(arch, j) for j in range(l, L))]))]
+    if is_plain_conv(arch):
+        terms += [("e_l", m_prev * effective_length(arch, l)), ("s*d", m_prev * s * d_prev)]
+        terms += [(f"cut m_{j}", m_prev * _channels(arch, j) * (d_prev - _dim(arch, j) + 1)) for j in range(l + 1, L)]
+    return BoundTerms(tuple(terms))
+
+
+def theorem6_beta(arch: Architecture, l: int, s: int) -> BoundTerms:
+    """``β_l``: rank of the rows of ``H_F[:, l]`` from the blocks ``k > l`` (``0`` for ``l = L``).
+
+    Those rows are ``Ẇ^l ↦ ⟨Ω, Q Ṫ^l B⟩``, ``Q`` in the tangent space of ``A = T^L ⋯ T^{l+1}``.
+    Terms: ``"params above"``: ``Σ_{k>l} p_k``; ``"toeplitz"``: ``M_l min(s, d_0, M_1, …, M_{l-1})``
+    (through ``Ṫ^l B Ωᵀ``); stride 1, no padding, shared (out-channel ``o`` of layer ``l``):
+    ``"s*d"``: ``m_l s d_l`` (correlations of ``b_o = Ẇ^l_{o,:} B`` with the ``s`` factors of ``Ω``,
+    ``d_l`` lags); ``"cut m_j"``: ``m_l m_j (d_j − d_l + 1)`` for ``0 ≤ j < l − 1`` (``b_o`` factors
+    through the ``m_j``-channel ``Ẇ^l_{o,:} W^{l-1} ⋯ W^{j+1}``; ``j = 0`` is ``m_l e_{l+1}``;
+    ``j = l − 1`` would give ``p_l``).
+    """
+    L = arch.depth
+    if l == L:
+        return BoundTerms((("none", 0),))
+    m, d = _channels(arch, l), _dim(arch, l)
+    above = sum(sh.num_params for sh in arch.layers[l:])
+    terms = [("params above", above),
+             ("toeplitz", _width(arch, l) * min([s, *(_width(arch, j) for j in range(0, l))]))]
+    if is_plain_conv(arch):
+        terms += [("s*d", m * s * d)]
+        terms += [(f"cut m_{j}", m * _channels(arch, j) * (_dim(arch, j) - d + 1)) for j in range(0, l - 1)]
+    return BoundTerms(tuple(terms))
+
+
+def theorem6_column_block(arch: Architecture, l: int, s: int) -> ColumnBlockBound:
+    """Theorem 6 (corrected) for column block ``l``: ``rank H_F[:, l] ≤ min(p_l, α_l + β_l − γ_l)``.
+
+    ``γ_l = 1`` for ``1 < l < L`` (when ``α_l, β_l, s ≥ 1``): the functional
+    ``Ẇ^l ↦ ⟨Ω, A Ṫ^l B⟩`` is in both spans (``N = B`` and ``Q = A`` are tangent vectors:
+    scale a layer), and it is the gradient ``∂L/∂W^l``, non-zero off critical points of the
+    loss in ``W^l`` (a measure-zero set; there ``γ_l = 0``). Otherwise ``γ_l = 0``.
+    Valid for any stride, padding and weight sharing (the polynomial terms only for stride 1,
+    no padding, shared). theory.md §4.
+    """
+    alpha, beta = theorem6_alpha(arch, l, s), theorem6_beta(arch, l, s)
+    gamma = 1 if 1 < l < arch.depth and alpha.value >= 1 and beta.value >= 1 and s >= 1 else 0
+    return ColumnBlockBound(l, arch.layers[l - 1].num_params, alpha, beta, gamma)
 
 
 def theorem6_functional_blocks(arch: Architecture, r: int, s: int) -> tuple[int, ...]:
-    """Theorem 6: bound on ``rank`` of column block ``l`` of ``H_F``, for ``l = 1..L``.
+    """Theorem 6: the bounds on the ranks of the column blocks ``l = 1..L`` of ``H_F``.
 
-    With ``q = min(s, m_1, …, m_{L-1})`` and (theory.md §4)
-
-    * ``α_l = m_{l-1} · min(e_l, q d_{l-1})`` for ``l > 1``, ``α_1 = q s`` (blocks ``k < l``),
-    * ``β_l = m_l · min(e_{l+1}, q d_l)`` for ``l < L``, ``β_L = q s`` (blocks ``k > l``),
-    * ``γ_l``: the dimension both parts share: ``q²`` if ``q d_{l-1} ≤ e_l`` (always for ``l = 1``,
-      ``L``, and for dense layers), else ``1`` (only ``⟨Ω, A_{>l} Ẇ B_{<l}⟩`` is common),
-
-    ``rank H_F[:, l] ≤ min(p_l, α_l + β_l − γ_l)``. Cases of the paper: ``l = 1`` gives
-    ``min(p_1, m_1 min(k_1, s d_1))`` (no bottleneck); ``l = L`` gives ``m_{L-1} min(k_eff, s d_{L-1})``;
-    ``1 < l < L`` the sum of both parts less their overlap. For an FCN it is
-    ``q(M_{l-1} + M_l − q)``, Singh et al.'s. Stride 1, no padding; otherwise the Toeplitzed
-    FCN bound (with widths ``m_l d_l``) capped at ``p_l`` is returned.
+    :func:`theorem6_column_block` for each ``l``. Cases of the paper (stride 1): ``l = 1`` gives
+    ``min(p_1, m_1 min(k_1, s d_1))``; ``l = L`` gives ``m_{L-1} min(k_eff, s d_{L-1})`` (the notes'
+    ``m_{L-1} k_eff``). ``r`` is unused (the functional Hessian sees the data only through ``Ω``).
     """
-    L, shapes = arch.depth, arch.layers
-    if not is_plain_conv(arch):
-        widths = [sh.out_channels * sh.out_dim for sh in shapes[:-1]]
-        fcn = fcn_functional_blocks(r, widths, arch.outputs, s)
-        return tuple(min(sh.num_params, b) for sh, b in zip(shapes, fcn))
-    q = _theorem6_q(arch, s)
-    out = []
-    for l, sh in enumerate(shapes, start=1):
-        alpha = q * s if l == 1 else sh.in_channels * min(effective_length(arch, l), q * sh.in_dim)
-        beta = q * s if l == L else sh.out_channels * min(effective_length(arch, l + 1), q * sh.out_dim)
-        s_branch = l in (1, L) or q * sh.in_dim <= effective_length(arch, l)
-        gamma = q * q if s_branch else min(1, q)
-        out.append(max(0, min(sh.num_params, alpha + beta - gamma)))
-    return tuple(out)
+    return tuple(theorem6_column_block(arch, l, s).value for l in range(1, arch.depth + 1))
 
 
 def theorem6_functional(arch: Architecture, r: int, s: int) -> int:
-    """Theorem 6 summed: ``rank H_F ≤ Σ_l rank H_F[:, l]`` (sub-additivity of rank)."""
-    return sum(theorem6_functional_blocks(arch, r, s))
+    """Theorem 6 summed: ``rank H_F ≤ min(p, Σ_l rank H_F[:, l])`` (sub-additivity of rank)."""
+    return min(arch.num_params, sum(theorem6_functional_blocks(arch, r, s)))
 
 
-def loss_bound(outer: int, functional: int) -> int:
-    """``rank H_L ≤ rank H_O + rank H_F`` (sub-additivity; ``H_L = H_O + H_F``, Eq. 1)."""
-    return outer + functional
+def loss_bound(outer: int, functional: int, params: int | None = None) -> int:
+    """``rank H_L ≤ min(p, rank H_O + rank H_F)`` (sub-additivity; ``H_L = H_O + H_F``, Eq. 1)."""
+    total = outer + functional
+    return total if params is None else min(params, total)
+
+
+# --------------------------------------------------------------------------- ReLU (beyond the theory)
+
+def relu_outer_terms(arch: Architecture, n: int) -> BoundTerms:
+    """ReLU nets: ``rank H_O = rank J ≤ min(n K, p − Σ_{l<L} m_l)`` (docs/beyond.md §ReLU).
+
+    ``"nK"``: ``J`` has ``n K`` rows. ``"p - channels"``: positive rescaling of each hidden
+    channel (``relu(c z) = c relu(z)``, ``c > 0``) keeps ``F``: one kernel direction per hidden
+    channel, independent when no weight row is zero (a zero row is an exact kink).
+    """
+    return BoundTerms((("nK", n * arch.outputs),
+                       ("p - channels", arch.num_params - sum(sh.out_channels for sh in arch.layers[:-1]))))
+
+
+def relu_functional_terms(arch: Architecture, n: int) -> BoundTerms:
+    """ReLU, one hidden layer: ``rank H_F ≤ 2 m min(k, d_1 min(K, n))`` (block-hollow, masks in ``B``)."""
+    m, k, d1, K = _one_hidden(arch)
+    return BoundTerms((("2mk", 2 * m * k), ("2m d_1 min(K,n)", 2 * m * d1 * min(K, n))))
 
 
 # --------------------------------------------------------------------------- Theorems 7 and 8
@@ -303,8 +427,8 @@ def network_bounds(arch: Architecture, r: int, s: int, loss: str = "mse") -> Bou
             "Theorems 7, 8 with the strided/padded d_1 (upper bounds; theory.md §5.1)"
         return Bounds(outer, functional, loss_bound(outer, functional), (functional // 2, functional // 2), source)
     blocks = theorem6_functional_blocks(arch, r, s)
-    outer = theorem5_outer(arch, r)
-    return Bounds(outer, sum(blocks), loss_bound(outer, sum(blocks)), blocks, "Theorems 5, 6")
+    outer, functional = theorem5_outer(arch, r), theorem6_functional(arch, r, s)
+    return Bounds(outer, functional, loss_bound(outer, functional, arch.num_params), blocks, "Theorems 5, 6")
 
 
 def data_ranks(net: Network, data) -> tuple[int, int]:

@@ -33,11 +33,13 @@ def test_cross_entropy_is_k_minus_one():
 
 @pytest.mark.parametrize("d,widths,K", [(5, (3,), 2), (4, (2, 3), 3), (6, (2, 6, 3), 4), (5, (4, 1), 2), (3, (5,), 4)])
 def test_cnn_theorems_reduce_to_fcn(d, widths, K):
+    """Theorem 5 gives Singh et al.'s value on an FCN; Theorem 6 is valid but loses the FCN's q² − 1
+    overlap (theory.md §4), so ``network_bounds`` uses the FCN formulas there."""
     arch = Architecture.fully_connected(d, widths, K)
     r, s = d, min(d, K)
     assert theorem5_outer(arch, r) == fcn_outer_rank(r, widths, K)
-    assert theorem6_functional_blocks(arch, r, s) == tuple(min(sh.num_params, b) for sh, b in
-                                                           zip(arch.layers, fcn_functional_blocks(r, widths, K, s)))
+    assert all(t6 >= min(sh.num_params, b) for sh, t6, b in
+               zip(arch.layers, theorem6_functional_blocks(arch, r, s), fcn_functional_blocks(r, widths, K, s)))
     b = network_bounds(arch, r, s)
     assert (b.outer, b.functional, b.loss) == (fcn_outer_rank(r, widths, K), fcn_functional_rank(r, widths, K, s),
                                                fcn_loss_rank(r, widths, K, s))
@@ -111,4 +113,4 @@ def test_rank_claims_default_sweep_passes():
         results = [res for inst in mod.CLAIM.instances(False) for res in run_claim(mod.CLAIM, inst)]
         assert results and all(res.ok for res in results), [r for r in results if not r.ok]
         if mod.CLAIM.exact:
-            assert all(res.verdict == "tight" for res in results), mod.CLAIM.name
+            assert all(res.verdict == "tight" for res in results if res.relation == "<="), mod.CLAIM.name
