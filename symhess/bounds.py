@@ -431,6 +431,23 @@ def network_bounds(arch: Architecture, r: int, s: int, loss: str = "mse") -> Bou
     return Bounds(outer, functional, loss_bound(outer, functional, arch.num_params), blocks, "Theorems 5, 6")
 
 
+def relu_bounds(arch: Architecture, n: int) -> Bounds:
+    """The bounds that hold for a ReLU network at kink-free weights (``docs/beyond.md`` §ReLU).
+
+    ``H_O``: :func:`relu_outer_terms`; ``H_F``: :func:`relu_functional_terms` with one hidden
+    layer, else only ``p``; ``H_L ≤ min(p, H_O + H_F)``. The linear theorems do *not* hold for
+    ReLU (``network_bounds`` of the same architecture is a finding that may be exceeded).
+    """
+    p = arch.num_params
+    outer = relu_outer_terms(arch, n).value
+    one_hidden = arch.depth == 2 and arch.layers[0].shared
+    functional = relu_functional_terms(arch, n).value if one_hidden else p
+    blocks = (functional // 2, functional // 2) if one_hidden else tuple(sh.num_params for sh in arch.layers)
+    source = "ReLU bounds (rank H_O <= min(nK, p - sum m_l)" + (", H_F <= 2m min(k, d_1 min(K, n)))" if one_hidden
+                                                                 else ", H_F <= p)")
+    return Bounds(min(outer, p), functional, loss_bound(outer, functional, p), blocks, source)
+
+
 def data_ranks(net: Network, data) -> tuple[int, int]:
     """``(r, s) = (rank Σ_xx, rank Ω)``, exact and certified (:func:`symhess.rank.exact_rank`)."""
     from .hessians import input_covariance, residual_input_covariance

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .assembly import DEFAULT_CERTIFY_LIMIT, HessianRanks, hessian_ranks
-from .bounds import Bounds, data_ranks, network_bounds
+from .bounds import Bounds, data_ranks, network_bounds, relu_bounds
 from .data import Dataset
 from .hessians import PARTS
 from .networks import Network
@@ -37,6 +37,8 @@ class RankReport:
     hessians: HessianRanks
     bounds: Bounds
     elapsed_seconds: float
+    linear_bounds: Bounds | None = None
+    """ReLU nets: the linear theorems' values, reported beside the ReLU bounds (they may be exceeded)."""
 
     @property
     def ranks(self) -> dict[str, RankResult]:
@@ -71,6 +73,7 @@ class RankReport:
             "ranks": {k: v.rank for k, v in self.ranks.items()},
             "column_block_ranks": {k: list(v) for k, v in self.column_blocks.items()},
             "bounds": self.bounds.to_dict(),
+            **({"linear_theorem_bounds": self.linear_bounds.to_dict()} if self.linear_bounds else {}),
             "method": self.method,
             "certified": self.certified,
             "path": self.path,
@@ -82,17 +85,24 @@ class RankReport:
     def to_text(self) -> str:
         """A readable table."""
         bounds = self.bounds.to_dict()
+        linear = self.linear_bounds.to_dict() if self.linear_bounds else None
         lines = [
             f"network: {self.network}",
             f"parameters: p = {self.params} (Toeplitzed FCN: p~ = {self.toeplitz_params})",
             f"data: n = {self.samples}, r = rank Sigma_xx = {self.data_rank}, s = rank Omega = {self.residual_rank}",
             "",
-            f"{'Hessian':<16}{'rank':>6}{'bound':>8}  column blocks l=1..L",
+            f"{'Hessian':<16}{'rank':>6}{'bound':>8}" + (f"{'linear':>8}" if linear else "")
+            + "  column blocks l=1..L",
         ]
         for part in PARTS:
             blocks = ",".join(map(str, self.column_blocks.get(part, ()))) or "-"
-            lines.append(f"{PART_SYMBOLS[part] + ' ' + part:<16}{self.ranks[part].rank:>6}{bounds[part]:>8}  {blocks}")
-        lines += ["", f"bounds: {self.bounds.source}",
+            extra = f"{linear[part]:>8}" if linear else ""
+            lines.append(f"{PART_SYMBOLS[part] + ' ' + part:<16}{self.ranks[part].rank:>6}{bounds[part]:>8}{extra}  {blocks}")
+        lines += ["", f"bounds: {self.bounds.source}"]
+        if linear:
+            lines.append(f"linear: {self.linear_bounds.source} for the linear network; not a bound for ReLU "
+                         "(may be exceeded, docs/beyond.md)")
+        lines += [
                   f"method: {self.method}, path: {self.path}, certified: {'yes' if self.certified else 'no'}",
                   f"elapsed: {self.elapsed_seconds:.2f} s, peak memory {self.peak_memory_bytes / 2**20:.0f} MiB"]
         if self.path == "monte-carlo":
@@ -118,7 +128,10 @@ def rank_report(net: Network, data: Dataset, method: str = "exact", certify_limi
     ranks = hessian_ranks(net, data, PARTS, certify_limit=certify_limit, memory_limit=memory_limit,
                           method=method, column_blocks=("outer", "functional"))
     r, s = data_ranks(net, data)
+    linear = network_bounds(net.arch, r, s)
+    relu = net.arch.activation == "relu"
     return RankReport(
         network=net.arch.describe(), params=net.arch.num_params, toeplitz_params=net.arch.num_toeplitz_params,
         samples=data.n, data_rank=r, residual_rank=s, method=method, hessians=ranks,
-        bounds=network_bounds(net.arch, r, s), elapsed_seconds=time.perf_counter() - start)
+        bounds=relu_bounds(net.arch, data.n) if relu else linear, elapsed_seconds=time.perf_counter() - start,
+        linear_bounds=linear if relu else None)

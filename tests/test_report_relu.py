@@ -1,0 +1,32 @@
+"""``symhess rank`` on a ReLU net reports the ReLU bounds, and the linear theorem beside them."""
+
+from symhess.bounds import relu_bounds
+from symhess.networks import Architecture, ConvLayer
+from symhess.relu import redraw_until_smooth
+from symhess.report import rank_report
+
+
+def test_relu_report_uses_relu_bounds_and_labels_linear():
+    arch = Architecture(8, (ConvLayer(3, 3),), 2, "relu")
+    draw = redraw_until_smooth(arch, 10, 0, kind="gaussian")
+    rep = rank_report(draw.net, draw.data)
+    doc = rep.to_dict()
+    # hand values: min(nK, p − m) = min(20, 45 − 3) = 20; 2m min(k, d_1 min(K, n)) = 6·3 = 18
+    assert (doc["bounds"]["outer"], doc["bounds"]["functional"]) == (20, 18)
+    assert doc["bounds"] == relu_bounds(arch, 10).to_dict()
+    for part in ("outer", "functional", "loss"):
+        assert doc["ranks"][part] <= doc["bounds"][part]
+    assert doc["linear_theorem_bounds"]["outer"] == 16          # Theorem 7: K r = 16, exceeded
+    assert doc["ranks"]["outer"] > doc["linear_theorem_bounds"]["outer"]
+    text = rep.to_text()
+    assert "linear" in text.splitlines()[4] and "not a bound for ReLU" in text
+
+
+def test_linear_report_has_no_linear_column():
+    from symhess.data import random_dataset
+    from symhess.networks import random_network
+
+    arch = Architecture(8, (ConvLayer(3, 3),), 2)
+    rep = rank_report(random_network(arch, 0), random_dataset(arch, 10, 0))
+    assert "linear_theorem_bounds" not in rep.to_dict()
+    assert rep.bounds.source.startswith("Theorems 7, 8")
