@@ -43,6 +43,8 @@ OLD_COUNTEREXAMPLES = [
     (conv(3, [(2, 1), (3, 1), (1, 1)], 3), 7, 9, None),
     (conv(2, [(6, 1), (4, 1)], 1), 4, 2, None),
     (conv(6, [(1, 1), (6, 5)], 6), 14, None, (1, 30, 30)),
+    # a strided layer leaves d_1 = 1, then k = 1 layers: a dense chain that is no FCN (old bound 6)
+    (Architecture(4, (ConvLayer(4, 3, 2), ConvLayer(4, 1), ConvLayer(2, 1)), 3), 8, 8, None),
 ]
 
 
