@@ -26,14 +26,17 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 
 
-def _pip(*args: str) -> int:
-    """``pip install -q ARGS`` inside the venv; pip's messages are shown except index-location noise."""
-    proc = subprocess.run([str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q", *args],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    for line in proc.stdout.splitlines():
-        if proc.returncode != 0 or not line.startswith("WARNING: Location"):
-            print(line, file=sys.stderr)
-    return proc.returncode
+def _pip(step: str, *args: str) -> int:
+    """``pip install ARGS`` inside the venv, announcing ``step``; pip's progress lines stream to stderr
+    (one per package: "Collecting …", "Downloading … (size)", "Installing collected packages …")."""
+    print(f"run.py: {step}", file=sys.stderr, flush=True)
+    proc = subprocess.Popen([str(PY), "-m", "pip", "install", "--disable-pip-version-check", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if not line.startswith(("WARNING: Location", "  Using cached", "Requirement already satisfied")):
+            print(f"  {line.rstrip()}", file=sys.stderr, flush=True)
+    return proc.wait()
 
 
 def ensure_env() -> None:
@@ -45,10 +48,13 @@ def ensure_env() -> None:
     if not PY.exists():
         print("run.py: creating virtual environment .venv", file=sys.stderr)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    print("run.py: installing symhess and its dependencies into .venv (first run only)", file=sys.stderr)
-    if _pip("-e", f"{ROOT}[test,plot,data,dask]") != 0:
+    if _pip("step 1/2: symhess and its dependencies (sympy, numpy, mpmath, networkx, python-flint, pytest, "
+            "hypothesis, matplotlib, scikit-learn, dask; about 300 MB, first run only)",
+            "-e", f"{ROOT}[test,plot,data,dask]") != 0:
         sys.exit("run.py: installing symhess failed (see pip's message above)")
-    if os.environ.get("SYMHESS_NO_TORCH") != "1" and _pip("-e", f"{ROOT}[torch]") != 0:
+    if os.environ.get("SYMHESS_NO_TORCH") != "1" and _pip(
+            "step 2/2: PyTorch 2.13 CPU for the comparison tests (about 900 MB; SYMHESS_NO_TORCH=1 skips it)",
+            "-e", f"{ROOT}[torch]") != 0:
         print("run.py: PyTorch could not be installed; the tests that compare with it will skip",
               file=sys.stderr)
     stamp.write_text(stamp_text)
