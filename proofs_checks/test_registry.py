@@ -3,8 +3,9 @@
 One test per (claim, instance). A test fails on any ``violated`` (or ``error``) result;
 for a claim said to be exact, :func:`proofs_checks.framework.finalise` has already turned
 a generic rank below its formula into ``violated``. Degenerate instances are never passed
-silently: a test whose results are all degenerate is skipped with the reason, a test
-with some degenerate results emits a :class:`DegenerateInstanceWarning`.
+silently: :func:`~proofs_checks.framework.run_claim` redraws an instance whose draws are all
+degenerate and, failing that, adds a ``not checked`` result, which fails the test (nothing
+was checked); a test with some degenerate results emits a :class:`DegenerateInstanceWarning`.
 """
 
 from __future__ import annotations

@@ -238,7 +238,7 @@ def _run(cmd: list[str], cwd: Path, timeout: int) -> tuple[int, float, str]:
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-1:] or [""]
+        tail = proc.stdout.strip().splitlines()[-1:] or proc.stderr.strip().splitlines()[-1:] or [""]
         return proc.returncode, time.perf_counter() - start, tail[0][:200]
     except subprocess.TimeoutExpired:
         return -1, time.perf_counter() - start, "timeout"
