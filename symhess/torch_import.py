@@ -21,11 +21,18 @@ flattening).
 Anything else (another layer type, a bias, dilation, groups, other padding modes, a ReLU
 after some layers only, shapes that do not chain or do not fit ``input_dim``) raises
 :class:`InputError` naming the layer, e.g. ``module[2] (Conv1d).bias``.
+
+Files (:func:`load_torch_model`, ``--torch``): read with ``torch.load(weights_only=True)`` and
+an allow-list of module classes (:data:`SAFE_MODULES`), so no file can run code; a file that
+needs any other class or function is refused with one :class:`InputError` naming ``--torch``.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +42,11 @@ from .networks import Architecture, ConvLayer, Network
 from .scalars import InputError, exact
 
 ALLOWED = "Conv1d(bias=False), ReLU, Flatten or Linear(bias=False)"
+EXPECTED_FILE = "a torch.save(model) of an nn.Sequential of Conv1d(bias=False), ReLU, Flatten, Linear(bias=False)"
+SAFE_MODULES = ("Sequential", "Conv1d", "ReLU", "Flatten", "Linear",
+                "Conv2d", "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d")
+"""``torch.nn`` classes a ``--torch`` file may contain (the weights-only allow-list). Conv2d and the
+pooling layers are read, then refused by :func:`from_torch` until it supports them."""
 
 
 @dataclass(frozen=True)
@@ -209,19 +221,54 @@ def from_torch(module: Any, input_dim: int | None = None) -> Network:
     return Network(arch, weights)
 
 
+def safe_module_classes() -> list[type]:
+    """The module classes a ``--torch`` file may contain (:data:`SAFE_MODULES`), as torch classes."""
+    nn = _torch().nn
+    return [getattr(nn, name) for name in SAFE_MODULES]
+
+
+def _refused_global(err: BaseException) -> str:
+    """What the weights-only unpickler refused, in a few words (its message spans many lines)."""
+    text = str(err)
+    found = re.search(r"GLOBAL ([\w.]+)", text)
+    if found:
+        return f"needs {found.group(1)}"
+    lines = [line.strip() for line in text.split("WeightsUnpickler error:", 1)[-1].splitlines() if line.strip()]
+    return lines[0] if lines else type(err).__name__
+
+
+def _first_line(err: BaseException) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
+
+
 def load_torch_model(path: str | os.PathLike, input_dim: int | None = None) -> Network:
     """Read ``torch.save(module)`` from ``path`` and convert it with :func:`from_torch`.
 
-    Security: this calls ``torch.load(path, weights_only=False)``, which unpickles the file
-    and can run arbitrary code. Only load files you trust (your own models).
+    Security: no file can run code. The file is read with ``torch.load(path,
+    weights_only=True)``, whose unpickler builds only tensors, plain containers and the classes
+    allow-listed here (:data:`SAFE_MODULES`, through ``torch.serialization.safe_globals``);
+    a file that needs any other class or function (a crafted ``__reduce__``, a custom module,
+    a hook) is refused with :class:`InputError` before anything in it is called. Every other
+    mistake is an :class:`InputError` naming ``--torch``.
     """
     torch = _torch()
     if not os.path.isfile(path):
-        raise InputError("torch", "an existing file saved with torch.save(module)", str(path))
+        raise InputError("--torch", "an existing file saved with torch.save(model)", str(path))
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=False)
+        with warnings.catch_warnings():  # torch warns (several lines) about unusual pickle protocols
+            warnings.simplefilter("ignore")
+            with torch.serialization.safe_globals(safe_module_classes()):
+                obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise InputError("--torch", f"{EXPECTED_FILE} (read with weights_only=True: no other class, function "
+                                    "or code is loaded)", _refused_global(err)) from None
     except Exception as err:  # noqa: BLE001 - any unreadable file is a user mistake
-        raise InputError("torch", "a file written by torch.save(module)", f"{type(err).__name__}: {err}") from None
+        raise InputError("--torch", "a file written by torch.save(model)", _first_line(err)) from None
     if isinstance(obj, dict):
-        raise InputError("torch", "a whole saved module (torch.save(model)), not a state_dict", "a dict")
-    return from_torch(obj, input_dim)
+        raise InputError("--torch", "a whole saved module (torch.save(model)), not a state_dict", "a dict")
+    try:
+        return from_torch(obj, input_dim)
+    except InputError as err:
+        field = "--input-dim" if err.field == "input_dim" else f"--torch {err.field}"
+        raise InputError(field, err.expected, err.got) from None
