@@ -126,9 +126,7 @@ def forward(net: Network, x: Sequence, toeplitz_mats: list[np.ndarray] | None = 
         if relu:
             kinks = kink_units(z, h, net.arch.layers[l - 1])
             if kinks:
-                raise ReluKinkError(f"layer {l} pre-activation",
-                                    "no exactly-zero ReLU pre-activation (the Hessian is undefined at a kink); "
-                                    "redraw the instance", kinks)
+                raise kink_error(net.arch.layers[l - 1], [(None, u) for u in kinks])
             mask = np.array([1 if v > 0 else 0 for v in z], dtype=object)
         else:
             mask = np.ones(len(z), dtype=object)
@@ -136,6 +134,23 @@ def forward(net: Network, x: Sequence, toeplitz_mats: list[np.ndarray] | None = 
         hidden.append(h)
         masks.append(mask)
     raise AssertionError("unreachable")
+
+
+KINK_REMEDY = ("no exactly-zero ReLU pre-activation (the Hessian is undefined at a kink); use other data "
+               "(--data, --seed) or other weights (generated networks: --redraw N)")
+
+
+def kink_error(shape: LayerShape, zeros: Sequence[tuple[int | None, int]]) -> ReluKinkError:
+    """The one-line error for exact ReLU kinks in layer ``shape.index``.
+
+    ``zeros``: ``(sample or None, unit)`` pairs, ``unit = channel · d_l + position`` (channel-major);
+    the message names the first as ``sample i, channel c, position t`` and counts the rest.
+    """
+    sample, unit = zeros[0]
+    where = (f"sample {sample}, " if sample is not None else "") + \
+        f"channel {unit // shape.out_dim}, position {unit % shape.out_dim}"
+    more = f" (and {len(zeros) - 1} more)" if len(zeros) > 1 else ""
+    return ReluKinkError(f"layer {shape.index} pre-activation", KINK_REMEDY, f"zero at {where}{more}")
 
 
 def kink_units(z: np.ndarray, h: np.ndarray, shape: LayerShape) -> list[int]:

@@ -1,0 +1,14 @@
+"""The README's library example: exact Hessians and certified ranks of a small CNN."""
+
+from symhess.bounds import data_ranks, network_bounds
+from symhess.data import random_dataset
+from symhess.hessians import mse_hessians
+from symhess.networks import Architecture, ConvLayer, random_network
+from symhess.rank import exact_rank
+
+arch = Architecture(12, (ConvLayer(3, 3), ConvLayer(3, 3)), outputs=2)
+net, data = random_network(arch, seed=0), random_dataset(arch, n=20, seed=0)
+H = mse_hessians(net, data)                  # exact flint.fmpq_mat: H.outer, H.functional, H.loss
+result = exact_rank(H.loss)
+print(f"rank H_L = {result.rank}, certified: {result.certified}")
+print(network_bounds(arch, *data_ranks(net, data)))

@@ -1,0 +1,89 @@
+"""Every command the README shows is run here, and gives what the README shows.
+
+Conventions of ``README.md``:
+
+* a fenced ``console`` block holds ``$ COMMAND`` lines, each followed by the exact output (stdout)
+  it prints; ``[...]`` in an expected line matches any text (timings, memory);
+* a fenced ``sh`` block holds commands (comments after ``#``) that must exit with status 0
+  (their output is not shown); a trailing ``# exit N`` comment expects status ``N``;
+* ``python3 run.py test`` is the README's test command itself (CI runs it), not re-run here;
+  ``python3 run.py check`` and the sweeps of ``symhess check`` are marked heavy.
+
+Commands run with ``shell=True`` in a temporary directory holding a copy of ``examples/``, with this
+interpreter's ``bin`` first on ``PATH`` (so ``symhess`` and ``python3`` are the installed ones).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+FENCE = re.compile(r"^```(console|sh)\n(.*?)^```", re.S | re.M)
+HEAVY = (re.compile(r"^symhess check(?!.*--claim)"), re.compile(r"--full"), re.compile(r"^python3 run\.py check"))
+
+
+def _commands() -> list[tuple[str, str | None, int]]:
+    """``(command, expected output or None, expected exit status)`` in README order."""
+    out = []
+    for kind, body in FENCE.findall(README.read_text()):
+        if kind == "sh":
+            for line in body.splitlines():
+                cmd, _, comment = line.partition(" #")
+                status = re.search(r"exit (\d+)", comment)
+                if cmd.strip():
+                    out.append((cmd.strip(), None, int(status.group(1)) if status else 0))
+            continue
+        current: list[str] | None = None
+        for line in body.splitlines():
+            if line.startswith("$ "):
+                current = []
+                out.append((line[2:].strip(), current, 0))
+            elif current is not None:
+                current.append(line)
+    return [(c, None if e is None else "\n".join(e), s) for c, e, s in out]
+
+
+COMMANDS = [c for c in _commands() if c[0] != "python3 run.py test"]
+
+
+def _param(cmd: str, expected: str | None, status: int):
+    marks = [pytest.mark.heavy] if any(p.search(cmd) for p in HEAVY) else []
+    return pytest.param(cmd, expected, status, id=cmd[:70], marks=marks)
+
+
+def _matches(expected: str, actual: str) -> bool:
+    exp, act = expected.rstrip("\n").splitlines(), actual.rstrip("\n").splitlines()
+    if len(exp) != len(act):
+        return False
+    for e, a in zip(exp, act):
+        pattern = ".*".join(re.escape(part) for part in e.rstrip().split("[...]"))
+        if not re.fullmatch(pattern, a.rstrip()):
+            return False
+    return True
+
+
+def test_readme_has_commands_with_outputs():
+    assert sum(e is not None for _, e, _ in COMMANDS) >= 5
+    assert any(c.startswith("symhess rank") for c, _, _ in COMMANDS)
+
+
+@pytest.mark.parametrize("cmd, expected, status", [_param(*c) for c in COMMANDS])
+def test_readme_command(cmd, expected, status, tmp_path):
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               COLUMNS="200")
+    if cmd.startswith("python3 run.py"):
+        cmd = f"{sys.executable} {ROOT / 'run.py'}" + cmd[len("python3 run.py"):]
+    proc = subprocess.run(cmd, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == status, f"{cmd}: exit {proc.returncode}\n{proc.stderr[-2000:]}"
+    assert "Traceback" not in proc.stderr
+    if expected is not None:
+        assert _matches(expected, proc.stdout), f"{cmd}: README shows\n{expected}\n--- but it printed\n{proc.stdout}"
