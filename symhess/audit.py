@@ -159,7 +159,7 @@ class AuditReport:
     layers: tuple[LayerAudit, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"architecture": self.architecture, "params": self.params, "toeplitz_params": self.toeplitz_params,
+        return {"network": self.architecture, "params": self.params, "toeplitz_params": self.toeplitz_params,
                 "nnz": sum(a.nnz for a in self.layers), "layers": [a.to_dict() for a in self.layers]}
 
     def to_text(self) -> str:
