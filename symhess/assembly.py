@@ -174,7 +174,12 @@ def clear_denominators(values: np.ndarray, arithmetic: str = "exact") -> tuple[n
         if not isinstance(v, (Fraction, int)):
             raise InputError("weights", "exact rational numbers (the fast assembly is numeric, not symbolic)", v)
     if arithmetic == "float64":
-        return np.array([float(v) for v in flat], dtype=np.float64).reshape(np.shape(values)), 1
+        try:
+            floats = [float(v) for v in flat]
+        except OverflowError:
+            raise InputError("--method float64", f"values within the float64 range (about ±1.8e308; "
+                             "the exact method takes any rational)", "a value beyond it") from None
+        return np.array(floats, dtype=np.float64).reshape(np.shape(values)), 1
     den = 1
     for v in flat:
         den = math.lcm(den, Fraction(v).denominator)
@@ -527,6 +532,14 @@ class HessianRanks:
                 "memory_estimate_bytes": self.memory_estimate_bytes, "certify_limit": self.certify_limit}
 
 
+def _finite(m: np.ndarray, name: str) -> np.ndarray:
+    """``m`` if it is finite; the float64 baseline overflowed (inf or nan) otherwise: refuse it rather than rank garbage."""
+    if not np.isfinite(m).all():
+        raise InputError("--method float64", "a network whose float64 Hessians stay finite (the exact "
+                         "method has no such limit)", f"inf/nan in the float64 {name}")
+    return m
+
+
 def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", "functional", "loss"),
                   certify_limit: int = DEFAULT_CERTIFY_LIMIT, memory_limit: int | None = None,
                   seed: int = 0, primes: int = 3, method: str = "exact",
@@ -560,16 +573,18 @@ def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", 
     start = time.perf_counter()
     via_jacobian = data.n * arch.outputs < p
     wanted = set(parts) | set(column_blocks)
-    A = assemble(net, data, functional=bool(wanted & {"functional", "loss"}),
-                 outer="loss" in wanted or ("outer" in wanted and not via_jacobian),
-                 arithmetic="float64" if method == "float64" else "exact")
+    with np.errstate(over="ignore", invalid="ignore"):  # float64 overflow is detected just below
+        A = assemble(net, data, functional=bool(wanted & {"functional", "loss"}),
+                     outer="loss" in wanted or ("outer" in wanted and not via_jacobian),
+                     arithmetic="float64" if method == "float64" else "exact")
     seconds = {"assembly": time.perf_counter() - start}
     certify = p <= certify_limit
 
     def rank_of(name: str, columns: slice = slice(None)):
         matrix = "jacobian" if name == "outer" and via_jacobian else name
         if method == "float64":
-            res = float64_rank(A.to_float(matrix)[:, columns])
+            with np.errstate(over="ignore", invalid="ignore"):
+                res = float64_rank(_finite(A.to_float(matrix)[:, columns], matrix))
         else:
             whole = columns == slice(None)
             res = integer_rank(A.integer(matrix)[:, columns], certify=certify, seed=seed, primes=primes,

@@ -266,3 +266,17 @@ def test_float16_torch_model(tmp_path, capsys):
     net = from_torch(model, 16)
     H = mse_hessians(net, random_dataset(net.arch, 20, seed=0, kind="integer"))
     assert doc["certified"] and doc["ranks"] == {part: H.part(part).rank() for part in PARTS}
+
+
+@pytest.mark.parametrize("exponent", [600, 1100])
+def test_float64_baseline_beyond_its_range_is_refused_in_one_line(tmp_path, capsys, exponent):
+    """``--method float64`` cannot represent 2^1100, and 2^600 overflows its products: one line, exit 2
+    (never a traceback, never a rank of inf/nan); the exact method ranks the same file."""
+    w1 = np.array([[[2 ** exponent, 1, 2]], [[1, -1, Fraction(1, 3)]]], dtype=object)
+    w2 = np.array([[c % 5 - 2 for c in range(12)], [c % 3 - 1 for c in range(12)]], dtype=object).reshape(2, 2, 6)
+    path = _model_file(tmp_path, "big", 8, [(w1, 1, 0), (w2, 1, 0)])
+    capsys.readouterr()
+    assert main(["rank", "--model", str(path), "--method", "float64"]) == 2
+    out, err = capsys.readouterr()
+    assert len(err.splitlines()) == 1 and "--method float64" in err and not out
+    assert _rank_json(capsys, ["--model", str(path)])["ranks"] == _expected_ranks(path, [])

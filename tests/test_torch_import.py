@@ -190,3 +190,15 @@ def test_non_finite_weight_is_refused():
     with pytest.raises(InputError) as err:
         from_torch(model, 2)
     assert err.value.field.startswith("module[1] (Linear).weight")
+
+
+def test_file_errors_name_the_torch_flag(tmp_path):
+    """Errors found while converting a loaded file name ``--torch`` and the layer (or ``--input-dim``)."""
+    path = tmp_path / "bias.pt"
+    torch.save(nn.Sequential(nn.Flatten(), nn.Linear(8, 2)), path)
+    with pytest.raises(InputError, match=r"^--torch module\[1\] \(Linear\)\.bias: expected bias=False"):
+        load_torch_model(path, 8)
+    strided = tmp_path / "strided.pt"
+    torch.save(nn.Sequential(_conv(1, 1, 2, stride=2), nn.Flatten(), _lin(3, 2)), strided)
+    with pytest.raises(InputError, match=r"^--input-dim: expected an explicit value"):
+        load_torch_model(strided)  # d0 = 6 and 7 both fit
