@@ -34,7 +34,12 @@ when a proven bound ``|A| |B|`` (computed entrywise, so it bounds every partial 
 summation order) stays below ``2^52``: every intermediate value is then an integer that float64
 represents exactly, so the result is exact (the same device FLINT uses internally). Otherwise
 int64 when the bound is below ``2^62``, otherwise Python integers (object arrays). No rounding
-ever happens; no float value enters the result.
+ever happens; no float value enters the result. Entrywise products and sums check
+``max|a| max|b|`` and ``max|a| + max|b|`` the same way. Blocks are joined only after every
+scaling, in a dtype chosen by :func:`common_dtype` (widening casts only), so a block that
+became Python integers is never cast back to int64: int64 holds only values proven below
+``2^62``, and nothing can wrap. Window positions are computed in Python integers, so any
+stride or padding (even ``10^30``) is exact.
 
 ``arithmetic="float64"`` runs the same code in plain float64 (weights rounded to doubles,
 no scaling): the peers' baseline for the benchmarks, never used for an exact answer.
