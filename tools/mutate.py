@@ -144,7 +144,9 @@ CATALOGUE: tuple[Mutation, ...] = (
              "            residual = exact_add(exact_mul(z, s_y), exact_mul(Y, -S))",
              "            residual = exact_add(exact_mul(z, s_y), exact_mul(Y, S))", "fast residual F + y", T_ASM),
     Mutation("asm-mask-ge", "symhess/assembly.py", "            mask = (z > 0).astype(np.int64)",
-             "            mask = (z >= 0).astype(np.int64)", "structurally dead units counted as active", T_ASM),
+             "            mask = (z >= 0).astype(np.int64)", "structurally dead units counted as active", T_ASM,
+             equivalent="z = 0 passes kink detection only at a structurally dead unit, whose pre-activation is "
+                        "identically zero nearby: every derivative through it vanishes whatever its mask"),
     Mutation("asm-float-limit", "symhess/assembly.py", "FLOAT_EXACT_LIMIT = 2 ** 52", "FLOAT_EXACT_LIMIT = 2 ** 70",
              "float64 BLAS beyond its exact range (rounding on large entries)", T_ASM),
     Mutation("asm-no-kinks", "symhess/assembly.py", "    return sorted(set(np.nonzero(zero & (live > 0))[1].tolist()))",
@@ -162,7 +164,9 @@ CATALOGUE: tuple[Mutation, ...] = (
              ("tests/test_lemma1.py", "tests/test_toeplitz.py")),
     Mutation("der-output-overwrite", "symhess/derivatives.py",
              "        out[idx[r, c], c] = out[idx[r, c], c] + g[r]", "        out[idx[r, c], c] = g[r]",
-             "V_l(g) overwrites instead of summing over t", ("tests/test_lemma1.py",) + T_HESS),
+             "V_l(g) overwrites instead of summing over t", ("tests/test_lemma1.py",) + T_HESS,
+             equivalent="for a parameter (o,i,j) and an input position c, t = (c - j + p)/s is unique: "
+                        "the sum has one term, so overwriting is the same"),
     Mutation("der-rotation", "symhess/derivatives.py", "        P[(j + power) % n, j] = 1",
              "        P[(j - power) % n, j] = 1", "Lemma 1: rotation in the wrong direction", ("tests/test_lemma1.py",)),
     Mutation("toe-kink-dead", "symhess/toeplitz.py",
