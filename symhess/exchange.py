@@ -22,6 +22,8 @@ expected form.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ import numpy as np
 
 from .data import Dataset
 from .networks import ACTIVATIONS, Architecture, ConvLayer, Network
-from .scalars import InputError, exact, fraction_str
+from .scalars import MAX_DIGITS, InputError, Oversized, Verbatim, exact, fraction_str, size_problem
 
 MODEL_KEYS = {"input_dim", "activation", "layers"}
 CONV_KEYS = {"type", "weight", "stride", "padding"}
@@ -37,16 +39,77 @@ LINEAR_KEYS = {"type", "weight"}
 DATA_KEYS = {"inputs", "targets"}
 
 
-def read_json(path: str | Path, what: str) -> Any:
-    """Parse a JSON file; a missing file or a syntax error is an :class:`InputError`."""
+MAX_FILE_BYTES = 64 * 2**20
+"""Largest model or data file read (64 MiB: far above any network the exact path can rank)."""
+MAX_SIZE = 10**6
+"""Largest ``input_dim``, stride or padding accepted (a dimension beyond is no network one can rank)."""
+MAX_LAYERS = 1000
+"""Most layers in a model file."""
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _json_int(text: str) -> Any:
+    return Oversized(text) if len(text.lstrip("-")) > MAX_DIGITS else int(text)
+
+
+def _json_float(text: str) -> Any:
+    return Oversized(text) if size_problem(text) else float(text)
+
+
+def read_bytes(path: str | Path, what: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file (or a pipe) of at most ``limit`` bytes; anything else is an :class:`InputError`."""
     try:
-        text = Path(path).read_text()
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(what, "a file (not a directory)", str(path))
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+            raise InputError(what, "a regular file (not a device or socket)", str(path))
+        if st.st_size > limit:
+            raise InputError(what, f"a file of at most {limit // 2**20} MiB", Verbatim(f"{path} ({st.st_size} bytes)"))
+        with open(path, "rb") as fh:
+            blob = fh.read(limit + 1)
     except OSError as err:
-        raise InputError(what, "a readable JSON file", f"{path} ({err.strerror})") from None
+        raise InputError(what, "a readable file", Verbatim(f"{path} ({err.strerror or err})")) from None
+    if len(blob) > limit:
+        raise InputError(what, f"a file of at most {limit // 2**20} MiB", str(path))
+    return blob
+
+
+def parse_json(blob: bytes, what: str, path: str | Path = "") -> Any:
+    """Strict JSON: UTF-8, no duplicate keys, numbers of at most :data:`MAX_DIGITS` digits (longer
+    ones become :class:`~symhess.scalars.Oversized`, reported with their field), bounded nesting."""
     try:
-        return json.loads(text)
+        text = blob.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(what, "a UTF-8 JSON file", Verbatim(f"invalid UTF-8 at byte {err.start} of {path}")) from None
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_json_int, parse_float=_json_float)
     except json.JSONDecodeError as err:
-        raise InputError(what, "valid JSON", f"{path}: {err.msg} at line {err.lineno} column {err.colno}") from None
+        raise InputError(what, "valid JSON", Verbatim(f"{err.msg} at line {err.lineno} column {err.colno} of {path}")) from None
+    except _DuplicateKey as err:
+        raise InputError(what, "JSON objects without duplicate keys", Verbatim(f"key {err.key[:60]!r} twice in {path}")) from None
+    except RecursionError:
+        raise InputError(what, "JSON nested at most a few hundred levels deep", Verbatim(f"deeper nesting in {path}")) from None
+    except (MemoryError, ValueError) as err:
+        raise InputError(what, "valid JSON of a moderate size", Verbatim(f"{type(err).__name__} reading {path}")) from None
+
+
+def read_json(path: str | Path, what: str) -> Any:
+    """Parse a JSON file; a missing, unreadable, oversized or malformed file is an :class:`InputError`."""
+    return parse_json(read_bytes(path, what), what, path)
 
 
 def _object(value: Any, where: str, keys: set[str], required: set[str]) -> dict[str, Any]:
@@ -66,21 +129,23 @@ def nested_array(value: Any, where: str, shape: tuple[int, ...], names: str) -> 
     """A nested JSON list of exact numbers with the given shape, as an object array.
 
     ``names`` describes the whole nesting for messages, e.g. ``"[out][in][k] = [2, 1, 3]"``.
+    The lengths are checked before anything of ``shape`` is allocated.
     """
     if len(shape) == 0:
         return exact(value, where)  # type: ignore[return-value]
     if not isinstance(value, list) or len(value) != shape[0]:
         got = f"a list of length {len(value)}" if isinstance(value, list) else type(value).__name__
         raise InputError(where, f"a list of {shape[0]} items (the whole is nested as {names})", got)
+    items = [nested_array(item, f"{where}[{i}]", shape[1:], names) for i, item in enumerate(value)]
     out = np.empty(shape, dtype=object)
-    for i, item in enumerate(value):
-        out[i] = nested_array(item, f"{where}[{i}]", shape[1:], names)
+    for i, item in enumerate(items):
+        out[i] = item
     return out
 
 
-def _positive_int(value: Any, where: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InputError(where, f"an integer >= {minimum}", value)
+def _positive_int(value: Any, where: str, minimum: int, maximum: int = MAX_SIZE) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise InputError(where, f"an integer from {minimum} to {maximum}", value)
     return value
 
 
@@ -95,16 +160,21 @@ def _outer_shape(value: Any, depth: int) -> list[int]:
     return dims
 
 
-def network_from_json(doc: Any) -> Network:
-    """Build a :class:`Network` from a parsed model document (see the module docstring)."""
+def network_from_json(doc: Any, what: str = "model") -> Network:
+    """Build a :class:`Network` from a parsed model document (see the module docstring).
+
+    ``what`` names the document in messages about the document as a whole (``--model``)."""
+    if not isinstance(doc, dict):
+        raise InputError(what, "a JSON object {\"input_dim\": ..., \"layers\": [...]}", type(doc).__name__)
     doc = _object(doc, "", MODEL_KEYS, {"input_dim", "layers"})
     d0 = _positive_int(doc["input_dim"], "input_dim", 1)
     activation = doc.get("activation", "linear")
     if activation not in ACTIVATIONS:
         raise InputError("activation", "'linear' or 'relu'", activation)
     layers = doc["layers"]
-    if not isinstance(layers, list) or not layers:
-        raise InputError("layers", "a non-empty list of layer objects, the last of type 'linear'", layers)
+    if not isinstance(layers, list) or not layers or len(layers) > MAX_LAYERS:
+        raise InputError("layers", f"a non-empty list of at most {MAX_LAYERS} layer objects, the last of type "
+                         "'linear'", f"{len(layers)} layers" if isinstance(layers, list) else layers)
     convs, weights = [], []
     channels, length = 1, d0
     for i, layer in enumerate(layers):
@@ -141,29 +211,31 @@ def network_from_json(doc: Any) -> Network:
     raise AssertionError("unreachable")
 
 
-def dataset_from_json(doc: Any, arch: Architecture) -> Dataset:
+def dataset_from_json(doc: Any, arch: Architecture, what: str = "data") -> Dataset:
     """Build a :class:`Dataset` for ``arch`` from a parsed data document."""
+    if not isinstance(doc, dict):
+        raise InputError(what, "a JSON object {\"inputs\": [...], \"targets\": [...]}", type(doc).__name__)
     doc = _object(doc, "", DATA_KEYS, DATA_KEYS)
     inputs, targets = doc["inputs"], doc["targets"]
     if not isinstance(inputs, list) or not inputs:
         raise InputError("inputs", f"a non-empty list of inputs, each a list of {arch.input_dim} numbers", inputs)
+    n = len(inputs)
+    x = nested_array(inputs, "inputs", (n, arch.input_dim), f"[n][input_dim] = [{n}, {arch.input_dim}]")
     if not isinstance(targets, list) or len(targets) != len(inputs):
         raise InputError("targets", f"a list of {len(inputs)} targets (one per input), each of {arch.outputs} numbers",
                          f"{len(targets)} items" if isinstance(targets, list) else targets)
-    n = len(inputs)
-    x = nested_array(inputs, "inputs", (n, arch.input_dim), f"[n][input_dim] = [{n}, {arch.input_dim}]")
     y = nested_array(targets, "targets", (n, arch.outputs), f"[n][K] = [{n}, {arch.outputs}]")
     return Dataset(x, y)
 
 
 def load_network(path: str | Path) -> Network:
     """Read a model file."""
-    return network_from_json(read_json(path, "--model"))
+    return network_from_json(read_json(path, "--model"), "--model")
 
 
 def load_dataset(path: str | Path, arch: Architecture) -> Dataset:
     """Read a data file for ``arch``."""
-    return dataset_from_json(read_json(path, "--data"), arch)
+    return dataset_from_json(read_json(path, "--data"), arch, "--data")
 
 
 def _strings(a: Any) -> Any:

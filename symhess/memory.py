@@ -86,3 +86,90 @@ def format_bytes(n: float) -> str:
             return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
         n /= 1024
     raise AssertionError("unreachable")
+
+
+# ---- estimates made before anything large is drawn or read (used by the CLI) --------------------
+# Python-int arithmetic throughout: sizes typed by a user may overflow int64 products.
+
+BYTES_PER_EXACT_VALUE = 160
+"""A ``Fraction`` in an object array: the object, its two ints and the array slot."""
+BYTES_PER_EXPORTED_ENTRY = 260
+"""One exported Hessian entry: the ``fmpq`` Python object from ``tolist``, its ``"p/q"`` string, list slot, JSON text."""
+BYTES_PER_FMPQ_ENTRY = 32
+"""One entry of an ``fmpq_mat`` (numerator and denominator, small values)."""
+
+
+def layer_params(shape) -> int:
+    """``m_l m_{l-1} k_l`` (times ``d_l`` for a locally connected layer), as a Python int."""
+    out = 1
+    for v in shape.weight_shape:
+        out *= int(v)
+    return out
+
+
+def params_of(arch: Architecture) -> int:
+    """``p``, as a Python int (no int64 overflow whatever the sizes)."""
+    return sum(layer_params(s) for s in arch.layers)
+
+
+def exact_inputs_bytes(arch: Architecture, n: int) -> int:
+    """Exact weights and ``n`` samples (inputs and targets) as ``Fraction`` object arrays."""
+    return BYTES_PER_EXACT_VALUE * (params_of(arch) + n * (arch.input_dim + arch.outputs))
+
+
+def forward_jacobian_bytes_exact(arch: Architecture, n: int) -> int:
+    """:func:`forward_jacobian_bytes` in Python ints."""
+    shapes = arch.layers
+    worst = 0
+    for k, lower in enumerate(shapes[:-1]):
+        for upper in shapes[k + 1:]:
+            rows = upper.in_channels * upper.in_dim
+            windows = upper.out_dim * upper.in_channels * upper.kernel_size
+            worst = max(worst, n * (rows + windows) * layer_params(lower))
+    return 8 * worst
+
+
+def rank_job_bytes(arch: Architecture, n: int, parts: Iterable[str] = ("outer", "functional", "loss")) -> int:
+    """Everything ``symhess rank`` (MSE) holds: :func:`estimate_rank_bytes` (in Python ints) plus the exact
+    weights and data. At least what :mod:`symhess.assembly` checks itself, so the CLI refuses first."""
+    p = params_of(arch)
+    parts = tuple(parts)
+    square = any(name != "outer" for name in parts) or n * arch.outputs >= p
+    per_entry = BYTES_PER_ENTRY_ASSEMBLY + BYTES_PER_ENTRY_RANK if square else 0
+    return (per_entry * p * p + forward_jacobian_bytes_exact(arch, n) + 8 * 4 * n * arch.outputs * p
+            + exact_inputs_bytes(arch, n))
+
+
+def crossentropy_job_bytes(arch: Architecture, n: int, dps: int) -> int:
+    """``symhess rank --loss ce``: the exact ``H_O`` path plus a few ``p × p`` mpmath matrices at ``dps`` digits."""
+    p = params_of(arch)
+    per_mpf = 120 + dps // 2
+    return rank_job_bytes(arch, n) + 4 * per_mpf * p * p
+
+
+def toeplitz_entries(arch: Architecture) -> int:
+    """Entries of the largest dense ``T^l`` (``m_l d_l × m_{l-1} d_{l-1}``)."""
+    return max(s.out_channels * s.out_dim * s.in_channels * s.in_dim for s in arch.layers)
+
+
+def hessian_export_bytes(arch: Architecture, n: int, parts: Iterable[str]) -> int:
+    """``symhess hessian``: the FLINT route (``fmpq_mat`` Hessians, dense Toeplitz matrices, Jacobians)
+    and the exported JSON text of ``parts``."""
+    p = params_of(arch)
+    count = len(tuple(parts))
+    return (p * p * (3 * BYTES_PER_FMPQ_ENTRY + count * BYTES_PER_EXPORTED_ENTRY)
+            + 4 * BYTES_PER_FMPQ_ENTRY * toeplitz_entries(arch) * max(1, arch.depth)
+            + 4 * BYTES_PER_FMPQ_ENTRY * n * arch.outputs * p + exact_inputs_bytes(arch, n))
+
+
+def audit_bytes(arch: Architecture) -> int:
+    """``symhess audit``: per layer, the dense 0/1 derivative ``D_l`` (twice, plus Kronecker temporaries),
+    its networkx graph (~500 B per node and edge) and the rotation matrices on the padded length."""
+    worst = 0
+    for s in arch.layers:
+        rows = s.out_channels * s.out_dim * s.in_channels * s.in_dim
+        cols = layer_params(s)
+        edges = s.out_channels * s.out_dim * s.in_channels * s.kernel_size
+        padded = s.in_dim + 2 * s.padding
+        worst = max(worst, 8 * 4 * rows * cols + 500 * (2 * edges + cols) + 8 * 3 * padded * padded)
+    return worst

@@ -72,19 +72,61 @@ def test_hessian_export(files, tmp_path, capsys):
         assert exported == direct[part]
 
 
-@pytest.mark.parametrize("args, field", [
-    (["rank", "--kernels", "3,x"], "--kernels"),
-    (["rank", "--kernels", "3,3", "--channels", "2"], "--channels"),
-    (["rank", "--input-dim", "4", "--kernels", "3,3"], "--kernels (conv layer 2)"),
-    (["rank", "--activation", "tanh"], "--activation"),
-    (["rank", "--method", "svd"], "--method"),
-    (["rank", "--model", "/nonexistent/model.json"], "--model"),
-    (["rank", "--dataset", "cifar"], "dataset"),
+@pytest.mark.parametrize("args, prefix", [
+    (["rank", "--kernels", "3,x"], "symhess rank: --kernels: expected comma-separated integers"),
+    (["rank", "--kernels", "3,3", "--channels", "2"], "symhess: error: --channels"),
+    (["rank", "--input-dim", "4", "--kernels", "3,3"], "symhess: error: --kernels (conv layer 2)"),
+    (["rank", "--activation", "tanh"], "symhess rank: --activation: expected one of linear, relu, got 'tanh'"),
+    (["rank", "--method", "svd"], "symhess rank: --method: expected one of exact, float64"),
+    (["rank", "--model", "/nonexistent/model.json"], "symhess: error: --model"),
+    (["rank", "--dataset", "cifar"], "symhess rank: --dataset: expected one of integer, gaussian, digits"),
+    (["rank", "--input-dim", "abc"], "symhess rank: --input-dim: expected an integer from 1 to 1000000, got 'abc'"),
+    (["rank", "--paddings", "-1,0", "--kernels", "3,3"], "symhess rank: --paddings: expected comma-separated"),
+    (["rank", "--dps", "10000000"], "symhess rank: --dps: expected an integer from 15 to 10000"),
+    (["rank", "--memory-limit", "nan"], "symhess rank: --memory-limit: expected a finite number > 0"),
+    (["rank", "--frobnicate"], "symhess rank: --frobnicate: expected an option of 'symhess rank'"),
+    (["hessian"], "symhess hessian: --out: expected"),
+    (["nosuchcommand"], "symhess: COMMAND: expected one of audit, check, hessian, plot, rank, table"),
 ])
-def test_user_errors_exit_2_one_line(args, field, capsys):
+def test_user_errors_exit_2_one_line(args, prefix, capsys):
     assert main(args) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith(f"symhess: error: {field}") and "\n" not in err and "Traceback" not in err
+    err = capsys.readouterr().err
+    assert err.startswith(prefix) and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_help_and_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("symhess ")
+    assert main(["rank", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for text in ("{integer,gaussian,digits}", "--input-dim 64, 16, 4 or 1", "(default 50)", "(default 20)", "linear,relu", "exact,float64"):
+        assert text in out
+    assert main(["hessian", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "outer, functional, loss" in out and "required" in out
+    assert main(["plot", "--help"]) == 0
+    assert "required with NAME" in " ".join(capsys.readouterr().out.split())
+
+
+def test_memory_refused_before_drawing(capsys):
+    """The reviewer's case: refused from the architecture alone, at once (it used to take 177 s and 6.3 GB)."""
+    import time
+
+    start = time.monotonic()
+    assert main(["rank", "--input-dim", "100000", "--kernels", "3,3", "--channels", "500,500", "--samples", "20",
+                 "--memory-limit", "1"]) == 2
+    assert time.monotonic() - start < 5
+    assert capsys.readouterr().err.startswith("symhess: error: --memory-limit: expected a job within 1.0 GB")
+
+
+def test_out_is_checked_before_the_work(tmp_path, capsys):
+    missing = tmp_path / "no" / "h.json"
+    assert main(["hessian", "--out", str(missing), "--input-dim", "6", "--kernels", "3", "--samples", "3"]) == 2
+    assert "--out" in capsys.readouterr().err and not missing.parent.exists()
+    link = tmp_path / "h.json"
+    link.symlink_to("/dev/null")
+    assert main(["hessian", "--out", str(link), "--input-dim", "6", "--kernels", "3", "--samples", "3"]) == 2
+    assert link.is_symlink() and "regular file" in capsys.readouterr().err
 
 
 def test_bad_model_file_no_partial_output(files, tmp_path):

@@ -24,7 +24,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..output import FORMATS, render_table, write_atomic
+from ..cli_args import IntArg, check_dask_address, check_jobs
+from ..output import FORMATS, check_target, render_table, write_atomic
 from ..parallel import default_jobs, map_instances
 from ..scalars import InputError
 
@@ -38,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--full", action="store_true", help="run the full (larger, slower) sweep of every claim")
     parser.add_argument("--claim", action="append", metavar="NAME", default=None,
                         help="only claims whose name or module contains NAME (case-insensitive; repeatable)")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N",
-                        help=f"worker processes (default: all cores, here {default_jobs()}); results do not depend on it")
+    parser.add_argument("--jobs", type=IntArg(), default=None, metavar="N",
+                        help=f"worker processes, 1..256 (default: all cores, here {default_jobs()}); results do not depend on it")
     parser.add_argument("--dask", metavar="ADDRESS", default=None,
                         help="run the instances on this Dask scheduler (e.g. tcp://host:8786) instead of locally")
     parser.add_argument("--json", action="store_true", help="print one JSON object with every result")
@@ -165,10 +166,12 @@ def sweep(claims: Sequence[Any], full: bool, jobs: int | None, dask_address: str
 def run(args: argparse.Namespace) -> int:
     from proofs_checks.framework import registry
 
-    if args.jobs is not None and args.jobs < 1:
-        raise InputError("--jobs", "an integer >= 1", args.jobs)
+    check_jobs(args.jobs)
+    check_dask_address(args.dask)
     fmt = args.format or "md"
     file_fmt = out_format(args.out, args.format) if args.out else None
+    if args.out:
+        check_target(args.out)  # before the sweep, not after it
     claims = select(registry(), args.claim)
     reports = sweep(claims, args.full, args.jobs, args.dask)
     ok = all(r["ok"] for r in reports)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..cli_args import add_architecture_arguments, add_data_arguments, dataset_from_args, network_from_args, parse_parts
+from ..cli_args import (add_architecture_arguments, add_data_arguments, add_memory_argument, check_memory,
+                        dataset_from_args, network_from_args, parse_parts, sample_count)
 from ..exchange import dataset_to_json, matrix_to_json, network_to_json
 from ..hessians import PARTS, mse_hessians
-from ..output import write_atomic
+from ..memory import hessian_export_bytes, params_of
+from ..output import check_target, write_atomic
 from ..scalars import InputError
 
 NAME = "hessian"
@@ -18,15 +20,24 @@ HELP = "export the exact H_O, H_F, H_L (entries as 'p/q' strings) with the netwo
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_architecture_arguments(parser)
     add_data_arguments(parser)
-    parser.add_argument("--parts", default="outer,functional,loss", help="which Hessians (default: all three)")
-    parser.add_argument("--out", required=True, metavar="FILE", help="output JSON file (written atomically)")
+    parser.add_argument("--parts", default="outer,functional,loss", metavar="PART,...",
+                        help=f"which Hessians, comma-separated from {', '.join(PARTS)} (default: all three)")
+    add_memory_argument(parser)
+    parser.add_argument("--out", required=True, metavar="FILE.json",
+                        help="output JSON file (required; written atomically)")
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.out.endswith(".json"):
         raise InputError("--out", "a file name ending in .json", args.out)
+    check_target(args.out)  # before any work: a bad --out is reported at once
     parts = parse_parts(args.parts, PARTS)
-    net = network_from_args(args)
+    n = sample_count(args)
+
+    def check(arch) -> None:
+        check_memory(args, hessian_export_bytes(arch, n, parts), f"exporting {', '.join(parts)} with p = {params_of(arch)}, n = {n}")
+
+    net = network_from_args(args, check=check)
     data = dataset_from_args(args, net)
     hessians = mse_hessians(net, data)
     doc = {

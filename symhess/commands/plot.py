@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..output import check_target
 from ..plots import plot_format, pyplot_or_error, write_plot
 from ..scalars import InputError
 from ..tables import get_table
@@ -16,7 +17,7 @@ HELP = "plot a rank table: exact ranks as markers, bounds as lines (PNG or SVG; 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_sweep_arguments(parser)
-    parser.add_argument("--out", metavar="FILE", help="output image, .png or .svg (written atomically)")
+    parser.add_argument("--out", metavar="FILE", help="output image, .png or .svg (required with NAME; written atomically)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         raise InputError("--out", "an output file ending in .png or .svg", None)
     plot_format(args.out)  # fail before the sweep, not after
+    check_target(args.out)
     pyplot_or_error()  # likewise: a missing matplotlib is reported before computing
     result = compute_from_args(args)
     write_plot(result, args.out)

@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from ..assembly import DEFAULT_CERTIFY_LIMIT
 from ..bounds import network_bounds
-import sys
-
-from ..cli_args import (add_architecture_arguments, add_data_arguments, architecture_from_args, dataset_from_args,
-                        network_from_args)
+from ..cli_args import (ChoiceArg, IntArg, add_architecture_arguments, add_data_arguments, add_memory_argument,
+                        architecture_from_args, check_memory, dataset_from_args, network_from_args, rename_fields,
+                        sample_count)
 from ..crossentropy import LOSSES, as_ce_dataset, ce_hessian_ranks, random_ce_dataset, temper_logits
-from ..hessians import input_covariance
-from ..numeric_rank import DEFAULT_DPS
+from ..hessians import PARTS, input_covariance
+from ..memory import crossentropy_job_bytes, params_of, rank_job_bytes
+from ..numeric_rank import DEFAULT_DPS, MIN_DPS
 from ..output import render_table
 from ..rank import METHODS, exact_rank
 from ..relu import redraw_until_smooth
 from ..report import rank_report
 from ..scalars import InputError
+
+MAX_DPS = 10_000
+"""Most decimal digits for ``--dps`` (mpmath at 10^4 digits is already very slow)."""
+MAX_REDRAW = 1000
+"""Most redraws for ``--redraw``."""
 
 NAME = "rank"
 HELP = "exact (certified) ranks of the outer-product, functional and loss Hessians of a 1D CNN"
@@ -32,18 +38,32 @@ HELP = "exact (certified) ranks of the outer-product, functional and loss Hessia
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_architecture_arguments(parser)
     add_data_arguments(parser)
-    parser.add_argument("--method", default="exact", help="exact (default, certified over Q) or float64 (numpy SVD baseline)")
-    parser.add_argument("--loss", default="mse", help="mse (default) or ce (softmax cross-entropy, one-hot targets)")
-    parser.add_argument("--dps", type=int, default=DEFAULT_DPS,
-                        help=f"decimal digits for the cross-entropy H_F / H_L gap rule (default {DEFAULT_DPS})")
-    parser.add_argument("--certify-limit", type=int, default=DEFAULT_CERTIFY_LIMIT, metavar="P",
+    parser.add_argument("--method", type=ChoiceArg(METHODS), default="exact", metavar="{" + ",".join(METHODS) + "}",
+                        help="exact (default, certified over Q) or float64 (numpy SVD baseline)")
+    parser.add_argument("--loss", type=ChoiceArg(LOSSES), default="mse", metavar="{" + ",".join(LOSSES) + "}",
+                        help="mse (default) or ce (softmax cross-entropy, one-hot targets)")
+    parser.add_argument("--dps", type=IntArg(MIN_DPS, MAX_DPS), default=DEFAULT_DPS, metavar="DIGITS",
+                        help=f"decimal digits for the cross-entropy H_F / H_L gap rule, {MIN_DPS}..{MAX_DPS} "
+                             f"(default {DEFAULT_DPS})")
+    parser.add_argument("--certify-limit", type=IntArg(0), default=DEFAULT_CERTIFY_LIMIT, metavar="P",
                         help=f"certify ranks up to P parameters; beyond: Monte Carlo, labelled so (default {DEFAULT_CERTIFY_LIMIT})")
-    parser.add_argument("--memory-limit", type=float, default=None, metavar="GB",
-                        help="refuse (before allocating) work estimated above GB gigabytes (default: half the RAM)")
-    parser.add_argument("--redraw", type=int, default=0, metavar="N",
-                        help="generated ReLU nets: redraw the weights (entries in +-1000) up to N times until no "
-                             "pre-activation is exactly zero, instead of stopping with an error")
+    add_memory_argument(parser)
+    parser.add_argument("--redraw", type=IntArg(0, MAX_REDRAW), default=0, metavar="N",
+                        help=f"generated ReLU nets: redraw the weights (entries in +-1000) up to N times (0..{MAX_REDRAW}) "
+                             "until no pre-activation is exactly zero, instead of stopping with an error (default 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+
+
+def _memory_check(args: argparse.Namespace):
+    """The estimate of the whole job from the architecture and ``n`` alone, before drawing or reading data."""
+    n = sample_count(args)
+
+    def check(arch) -> None:
+        if args.loss == "ce":
+            check_memory(args, crossentropy_job_bytes(arch, n, args.dps), f"p = {params_of(arch)}, n = {n}, --loss ce")
+        else:
+            check_memory(args, rank_job_bytes(arch, n, PARTS), f"p = {params_of(arch)} parameters, n = {n}")
+    return check
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,11 +73,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--loss", "mse or ce", args.loss)
     if args.memory_limit is not None and args.memory_limit <= 0:
         raise InputError("--memory-limit", "a positive number of gigabytes", args.memory_limit)
+    if args.loss == "ce" and args.method != "exact":
+        raise InputError("--method", "exact with --loss ce (H_F, H_L use the mpmath gap rule)", args.method)
     limits = {"certify_limit": args.certify_limit,
               "memory_limit": None if args.memory_limit is None else int(args.memory_limit * 2**30)}
     if args.redraw:
         return _print(rank_report(*_smooth_instance(args), args.method, **limits), args.json)
-    net = network_from_args(args)
+    net = network_from_args(args, check=_memory_check(args))
     if args.loss == "ce":
         return _cross_entropy(args, net)
     return _print(rank_report(net, dataset_from_args(args, net), args.method, **limits), args.json)
@@ -68,7 +90,12 @@ def _smooth_instance(args: argparse.Namespace):
     if args.model or args.torch or args.data or args.loss != "mse":
         raise InputError("--redraw", "generated networks and data with the MSE loss (no --model/--torch/--data/--loss ce)",
                          args.redraw)
-    draw = redraw_until_smooth(architecture_from_args(args), args.samples, args.seed, args.redraw, args.dataset)
+    arch = architecture_from_args(args)
+    _memory_check(args)(arch)
+    try:
+        draw = redraw_until_smooth(arch, args.samples, args.seed, args.redraw, args.dataset)
+    except InputError as err:
+        raise rename_fields(err) from None
     if draw.redraws:
         print(f"symhess: redrew the weights {draw.redraws} time(s): exact ReLU kinks at weight seeds "
               f"{[seed for seed, _ in draw.rejected]}; using weight seed {draw.seed}", file=sys.stderr)
@@ -82,14 +109,18 @@ def _print(report, as_json: bool) -> int:
 
 def _cross_entropy(args: argparse.Namespace, net) -> int:
     """``--loss ce``: generated networks get tempered logits so the softmax does not saturate."""
-    if args.method != "exact":
-        raise InputError("--method", "exact with --loss ce (H_F, H_L use the mpmath gap rule)", args.method)
-    if args.data:
-        data = as_ce_dataset(dataset_from_args(args, net), net.arch.outputs)
-    else:
-        data = random_ce_dataset(net.arch, args.samples, args.seed, args.dataset)
-        if not (args.model or args.torch):
-            net = temper_logits(net, data)
+    if net.arch.outputs < 2:
+        flag = "--outputs" if not (args.model or args.torch) else ("--model" if args.model else "--torch")
+        raise InputError(flag, "K >= 2 outputs for --loss ce (softmax over K classes)", net.arch.outputs)
+    try:
+        if args.data:
+            data = as_ce_dataset(dataset_from_args(args, net), net.arch.outputs)
+        else:
+            data = random_ce_dataset(net.arch, args.samples, args.seed, args.dataset)
+    except InputError as err:
+        raise rename_fields(err) from None
+    if not args.data and not (args.model or args.torch):
+        net = temper_logits(net, data)
     result = ce_hessian_ranks(net, data, dps=args.dps)
     r = exact_rank(input_covariance(data)).rank
     s = min(r, net.arch.outputs - 1)  # CE residuals p - y lie in 1⊥; generic rank, they are not rational

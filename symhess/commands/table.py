@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..output import FORMATS, write_atomic
+from ..cli_args import IntArg, check_dask_address, check_jobs
+from ..output import FORMATS, check_target, write_atomic
 from ..parallel import default_jobs
 from ..scalars import InputError
 from ..tables import TABLES, TableResult, get_table, run_table
@@ -20,9 +21,9 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", metavar="NAME",
                         help=f"table name: {', '.join(TABLES)} (omit to list them)")
     parser.add_argument("--full", action="store_true", help="the larger sweep (slow) instead of the default sizes")
-    parser.add_argument("--seed", type=int, default=0, help="base seed of the random instances (default 0)")
-    parser.add_argument("--jobs", type=int, default=None,
-                        help=f"worker processes (default: all cores, here {default_jobs()})")
+    parser.add_argument("--seed", type=IntArg(), default=0, help="base seed of the random instances (default 0)")
+    parser.add_argument("--jobs", type=IntArg(), default=None, metavar="N",
+                        help=f"worker processes, 1..256 (default: all cores, here {default_jobs()})")
     parser.add_argument("--dask", metavar="ADDRESS", default=None,
                         help="run the instances on this Dask scheduler (e.g. tcp://host:8786) instead of locally")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -30,7 +31,8 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_sweep_arguments(parser)
-    parser.add_argument("--format", default=None, help="md (default), csv or json; from --out's extension if not given")
+    parser.add_argument("--format", default=None, metavar="{" + ",".join(FORMATS) + "}",
+                        help="md (default), csv or json; from --out's extension if not given")
     parser.add_argument("--out", metavar="FILE", help="write the table to FILE (atomically) instead of stdout")
 
 
@@ -43,8 +45,8 @@ def list_tables() -> str:
 def compute_from_args(args: argparse.Namespace) -> TableResult:
     """Run the sweep named by ``args.name`` with the sweep options."""
     spec = get_table(args.name)
-    if args.jobs is not None and args.jobs < 1:
-        raise InputError("--jobs", "a positive integer", args.jobs)
+    check_jobs(args.jobs)
+    check_dask_address(args.dask)
     result = run_table(spec, full=args.full, seed=args.seed, jobs=args.jobs, progress=not args.no_progress,
                        dask_address=args.dask)
     if result.violated:  # a finding, not a failure of the command: shown, and kept in the table
@@ -73,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     get_table(args.name)  # fail fast on an unknown name
     fmt = output_format(args.format, args.out)
+    if args.out:
+        check_target(args.out)  # before the sweep, not after it
     result = compute_from_args(args)
     text = result.render(fmt)
     if args.out:
