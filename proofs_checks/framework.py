@@ -42,14 +42,20 @@ import pkgutil
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
+from symhess.extras import MissingExtra
+from symhess.toeplitz import ReluKinkError
+
 HOLDS, TIGHT, VIOLATED, DEGENERATE = "holds", "tight", "violated", "degenerate instance"
 NOT_CHECKED, ERROR = "not checked", "error"
-VERDICTS = (HOLDS, TIGHT, VIOLATED, DEGENERATE, NOT_CHECKED, ERROR)
+SKIPPED = "skipped"
+"""An optional dependency (pip extra) is missing: reported with the install hint, not a failure."""
+VERDICTS = (HOLDS, TIGHT, VIOLATED, DEGENERATE, NOT_CHECKED, ERROR, SKIPPED)
 FAILING = (VIOLATED, NOT_CHECKED, ERROR)
 """Verdicts that make a claim (and ``symhess check``) fail."""
 
 CLAIM_HOLDS = "holds"
 CLAIM_NOT_CHECKED = "not checked: no generic instance"
+CLAIM_SKIPPED = "skipped: optional dependency missing"
 """Claim-level statuses of :func:`claim_status` (besides ``violated`` and ``error``)."""
 
 REDRAW_ROUNDS = 2
@@ -184,6 +190,8 @@ def claim_status(results: Sequence[CheckResult]) -> str:
     for bad in (ERROR, VIOLATED):
         if bad in verdicts:
             return bad
+    if verdicts == {SKIPPED}:
+        return CLAIM_SKIPPED
     if not verdicts & {HOLDS, TIGHT}:
         return CLAIM_NOT_CHECKED
     if NOT_CHECKED in verdicts:
@@ -192,8 +200,8 @@ def claim_status(results: Sequence[CheckResult]) -> str:
 
 
 def claim_ok(results: Sequence[CheckResult]) -> bool:
-    """Whether the claim passed: :func:`claim_status` is ``"holds"`` (so ``[]`` is *not* ok)."""
-    return claim_status(results) == CLAIM_HOLDS
+    """Whether the claim passed: :func:`claim_status` is ``"holds"`` or ``"skipped: …"`` (so ``[]`` is *not* ok)."""
+    return claim_status(results) in (CLAIM_HOLDS, CLAIM_SKIPPED)
 
 
 def registry() -> list[Claim]:
@@ -232,11 +240,11 @@ def more_seeds(instance: Any) -> Any | None:
 
 
 def _run_once(claim: Claim, instance: Any, catch_errors: bool) -> list[CheckResult]:
-    from symhess.toeplitz import ReluKinkError
-
     label = instance_label(instance)
     try:
         out = claim.check(instance)
+    except MissingExtra as err:
+        return [CheckResult(claim.name, label, None, None, SKIPPED, err.hint)]
     except (DegenerateInstance, ReluKinkError) as err:
         return [degenerate(claim.name, label, f"{type(err).__name__}: {err}")]
     except Exception as err:  # noqa: BLE001 - reported as a result when asked to

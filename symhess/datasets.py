@@ -29,6 +29,7 @@ from functools import lru_cache
 import numpy as np
 
 from .data import Dataset
+from .extras import MissingExtra
 from .networks import Architecture
 from .scalars import InputError
 
@@ -50,9 +51,8 @@ def digits_images() -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
     """
     try:
         from sklearn.datasets import load_digits
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise InputError("dataset", "scikit-learn installed for the digits data set "
-                         "(pip install scikit-learn)", "digits") from err
+    except ImportError as err:  # tested by hiding sklearn (tests/test_extras.py)
+        raise MissingExtra("--dataset digits", "scikit-learn", "data") from err
     bunch = load_digits()
     images = []
     for i, row in enumerate(bunch.data):
