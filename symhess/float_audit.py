@@ -225,13 +225,19 @@ class FloatAudit:
         else:
             lines.append(f"{len(bad)} of {len(self.results)} conventions disagree (* = wrong rank); at the cut "
                          "(sigma relative to sigma_max; 'needed' = sigma_r*, sigma_r*+1 at the exact rank r*):")
+            names = {res.convention.name for res in bad}
             for res in bad:
+                if res.convention.same_as in names:
+                    continue
                 for part in res.wrong:
                     c = res.cuts[part]
                     lines.append(f"  {res.convention.name} {_symbol(part)}: rank {c.rank} vs exact "
                                  f"{self.exact_r if part == 'r' else self.exact[part]}; tol {_rel(c.tol, c)}, "
                                  f"kept down to {_rel(c.smallest_kept, c)}, dropped from {_rel(c.largest_dropped, c)}; "
                                  f"needed {_rel(c.sigma_at_exact[0], c)} kept, {_rel(c.sigma_at_exact[1], c)} dropped")
+            same = [res.convention.name for res in bad if res.convention.same_as in names]
+            if same:
+                lines.append(f"  {', '.join(same)}: the same threshold as numpy, the same cut")
         return "\n".join(lines) + "\n"
 
 

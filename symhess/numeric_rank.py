@@ -207,3 +207,28 @@ def decide_gap(sv: Sequence[mpmath.mpf], shape: tuple[int, int], dps: int) -> Ga
             reasons.append(f"largest dropped sigma_{r + 1}/sigma_1 = 10^{dropped:.1f} > 10^-{2 * dps / 3:.1f}")
         return GapRank(None if reasons else r, shape, dps, r, gaps[r - 1], kept, dropped, shown,
                        "; ".join(reasons))
+
+
+def confirmed_gap_rank(a: Any, dps: int = DEFAULT_DPS) -> GapRank:
+    """The gap rule at ``dps`` *and* at ``2·dps``; a rank only when both are clear and equal.
+
+    A true singular value below ``σ_1 · 10^{-2 dps/3}`` is dropped by the gap rule at ``dps``
+    (indistinguishable from noise there), so one precision alone can return a clear but wrong
+    rank when such a value exists (nearly collinear data: ``σ/σ_1 ≈ 2^{-2a}``). At ``2·dps`` the
+    noise moves down by ``dps`` decades while the true values stay: a value the first run
+    dropped then lands in the no-clear-gap band or is kept, and the two answers differ. So:
+    both clear and equal -> that rank (the ``2·dps`` result, its gap); otherwise *no clear gap*
+    (``rank=None``) with both outcomes in ``reason``. This is the ``--method mpmath`` rule for
+    MSE (``docs/float.md``); a value below ``σ_1 · 10^{-4 dps/3}`` is still invisible to both.
+    """
+    import dataclasses
+
+    dps = check_dps(dps)
+    low = gap_rank(a, dps)
+    high = gap_rank(a, 2 * dps)
+    if low.clear and high.clear and low.rank == high.rank:
+        return high
+    said = lambda g: f"rank {g.rank}" if g.clear else f"no clear gap ({g.reason})"  # noqa: E731
+    reason = (f"dps={dps}: {said(low)}; dps={2 * dps}: {said(high)}" if (low.clear or high.clear)
+              else high.reason)
+    return dataclasses.replace(high, rank=None, reason=reason)

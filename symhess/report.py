@@ -5,6 +5,13 @@ integer path (:func:`symhess.assembly.hessian_ranks`), and reports their ranks (
 exact up to the certification limit, Monte Carlo beyond it, or the float64 baseline), the
 ranks of their column blocks (the theorems are stated per column block ``l``), the data
 ranks ``r = rank Σ_xx`` and ``s = rank Ω``, and the paper's bounds for the architecture.
+
+``method="mpmath"``: the *exact* integer matrices (no float anywhere) are ranked by the
+mpmath gap rule at ``dps`` digits, confirmed at ``2·dps``
+(:func:`symhess.numeric_rank.confirmed_gap_rank`); a part with no clear gap has rank ``None``
+("no clear gap"), never a guessed number. ``float_audit=True`` adds
+:func:`symhess.float_audit.float_audit`: the float64 ranks of the same Hessians under the
+conventions in use, next to the exact ones.
 """
 
 from __future__ import annotations
@@ -18,7 +25,11 @@ from .bounds import Bounds, data_ranks, network_bounds, relu_bounds
 from .data import Dataset
 from .hessians import PARTS
 from .networks import Network
+from .numeric_rank import DEFAULT_DPS
 from .rank import RankResult
+
+REPORT_METHODS = ("exact", "float64", "mpmath")
+"""``symhess rank --method``: certified exact (default), the float64 baseline, or the mpmath gap rule."""
 
 PART_SYMBOLS = {"outer": "H_O", "functional": "H_F", "loss": "H_L"}
 
@@ -39,6 +50,8 @@ class RankReport:
     elapsed_seconds: float
     linear_bounds: Bounds | None = None
     """ReLU nets: the linear theorems' values, reported beside the ReLU bounds (they may be exceeded)."""
+    float_audit: Any = None
+    """A :class:`symhess.float_audit.FloatAudit` when asked for (``--float-audit``)."""
 
     @property
     def ranks(self) -> dict[str, RankResult]:
@@ -55,8 +68,8 @@ class RankReport:
 
     @property
     def path(self) -> str:
-        """``certified``, ``monte-carlo`` or ``float64``: the weakest path used."""
-        return self.hessians.path
+        """``certified``, ``monte-carlo``, ``float64`` or ``mpmath``: the weakest path used."""
+        return "mpmath" if self.method == "mpmath" else self.hessians.path
 
     @property
     def peak_memory_bytes(self) -> int:
@@ -80,6 +93,9 @@ class RankReport:
             "elapsed_seconds": round(self.elapsed_seconds, 3),
             "peak_memory_bytes": self.peak_memory_bytes,
             "rank_details": {k: v.to_dict() for k, v in self.ranks.items()},
+            **({"float_audit": self.float_audit.to_list(),
+                "float_audit_exact": {"ranks": dict(self.float_audit.exact), "r": self.float_audit.exact_r}}
+               if self.float_audit is not None else {}),
         }
 
     def to_text(self) -> str:
@@ -97,7 +113,9 @@ class RankReport:
         for part in PARTS:
             blocks = ",".join(map(str, self.column_blocks.get(part, ()))) or "-"
             extra = f"{linear[part]:>8}" if linear else ""
-            lines.append(f"{PART_SYMBOLS[part] + ' ' + part:<16}{self.ranks[part].rank:>6}{bounds[part]:>8}{extra}  {blocks}")
+            rank = self.ranks[part].rank
+            lines.append(f"{PART_SYMBOLS[part] + ' ' + part:<16}{'no gap' if rank is None else rank:>6}"
+                         f"{bounds[part]:>8}{extra}  {blocks}")
         lines += ["", f"bounds: {self.bounds.source}"]
         if linear:
             lines.append(f"linear: {self.linear_bounds.source} for the linear network; not a bound for ReLU "
@@ -114,19 +132,81 @@ class RankReport:
                 d = self.ranks[part].details
                 lines.append(f"  {PART_SYMBOLS[part]}: tol {d.get('tol', 0):.3g}, smallest kept sigma "
                              f"{_g(d.get('smallest_kept'))}, largest dropped sigma {_g(d.get('largest_dropped'))}")
-        return "\n".join(lines) + "\n"
+        if self.method == "mpmath":
+            for part in PARTS:
+                lines.append(f"  {PART_SYMBOLS[part]}: {self.ranks[part].certificate}")
+            if any(self.ranks[p].rank is None for p in PARTS):
+                lines.append("  no gap = no clear gap at this precision (no rank is claimed): raise --dps, "
+                             "or use the certified default method")
+        text = "\n".join(lines) + "\n"
+        if self.float_audit is not None:
+            text += "\n" + self.float_audit.to_text()
+        return text
 
 
 def _g(v: float | None) -> str:
     return "-" if v is None else f"{v:.3g}"
 
 
-def rank_report(net: Network, data: Dataset, method: str = "exact", certify_limit: int = DEFAULT_CERTIFY_LIMIT,
-                memory_limit: int | None = None) -> RankReport:
-    """Ranks of the MSE-loss Hessians by ``method`` (``exact`` or ``float64``), with bounds."""
+def mpmath_ranks(net: Network, data: Dataset, dps: int = DEFAULT_DPS, memory_limit: int | None = None) -> HessianRanks:
+    """``H_O``, ``H_F``, ``H_L`` ranked by the confirmed mpmath gap rule on the *exact* integer matrices.
+
+    The matrices are those of the certified path (:func:`symhess.assembly.assemble`, integers
+    after clearing denominators; ``H_O`` through the stacked Jacobian when ``nK < p``), each
+    integer rounded once to ``dps`` (and ``2·dps``) digits by mpmath; the scale factors do not
+    change a rank or the relative gap rule. Column blocks are not ranked (too slow in mpmath).
+    """
+    import flint
+
+    from .assembly import assemble
+    from .memory import check_fits, estimate_rank_bytes, peak_rss_bytes
+    from .numeric_rank import check_dps, confirmed_gap_rank
+
+    dps = check_dps(dps)
+    arch, p = net.arch, net.arch.num_params
+    estimate = estimate_rank_bytes(arch, data.n, tuple(PARTS))
+    check_fits(estimate, memory_limit)
     start = time.perf_counter()
-    ranks = hessian_ranks(net, data, PARTS, certify_limit=certify_limit, memory_limit=memory_limit,
-                          method=method, column_blocks=("outer", "functional"))
+    A = assemble(net, data)
+    seconds = {"assembly": time.perf_counter() - start}
+    via_jacobian = data.n * arch.outputs < p
+    ranks = {}
+    for part in PARTS:
+        t0 = time.perf_counter()
+        matrix = "jacobian" if part == "outer" and via_jacobian else part
+        ints = A.integer(matrix)
+        gap = confirmed_gap_rank(flint.fmpz_mat([[int(v) for v in row] for row in ints.tolist()]), dps)
+        details = gap.to_dict()
+        details["matrix"] = matrix
+        ranks[part] = RankResult(gap.rank, (int(ints.shape[0]), int(ints.shape[1])), "mpmath", False, "mpmath",
+                                 gap.certificate + f"; same rank at dps={dps}" if gap.clear else gap.certificate,
+                                 details)
+        seconds[part] = details["seconds"] = time.perf_counter() - t0
+    seconds["total"] = time.perf_counter() - start
+    return HessianRanks(p, ranks, seconds, peak_rss_bytes(), estimate, 0, {})
+
+
+def rank_report(net: Network, data: Dataset, method: str = "exact", certify_limit: int = DEFAULT_CERTIFY_LIMIT,
+                memory_limit: int | None = None, dps: int = DEFAULT_DPS, float_audit: bool = False) -> RankReport:
+    """Ranks of the MSE-loss Hessians by ``method`` (``exact``, ``float64`` or ``mpmath`` at ``dps``
+    digits), with bounds; ``float_audit``: add the float conventions' ranks (:mod:`symhess.float_audit`)."""
+    from .scalars import InputError
+
+    if method not in REPORT_METHODS:
+        raise InputError("method", f"one of {', '.join(REPORT_METHODS)}", method)
+    start = time.perf_counter()
+    if method == "mpmath":
+        ranks = mpmath_ranks(net, data, dps, memory_limit)
+    else:
+        ranks = hessian_ranks(net, data, PARTS, certify_limit=certify_limit, memory_limit=memory_limit,
+                              method=method, column_blocks=("outer", "functional"))
+    audit = None
+    if float_audit:
+        from .float_audit import float_audit as run_audit
+
+        exact = ranks if method == "exact" else hessian_ranks(net, data, PARTS, certify_limit=certify_limit,
+                                                                memory_limit=memory_limit)
+        audit = run_audit(net, data, exact_ranks={p: exact.ranks[p].rank for p in PARTS}, certified=exact.certified)
     r, s = data_ranks(net, data)
     linear = network_bounds(net.arch, r, s)
     relu = net.arch.activation == "relu"
@@ -134,4 +214,4 @@ def rank_report(net: Network, data: Dataset, method: str = "exact", certify_limi
         network=net.arch.describe(), params=net.arch.num_params, toeplitz_params=net.arch.num_toeplitz_params,
         samples=data.n, data_rank=r, residual_rank=s, method=method, hessians=ranks,
         bounds=relu_bounds(net.arch, data.n) if relu else linear, elapsed_seconds=time.perf_counter() - start,
-        linear_bounds=linear if relu else None)
+        linear_bounds=linear if relu else None, float_audit=audit)

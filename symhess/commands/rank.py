@@ -21,9 +21,9 @@ from ..hessians import PARTS, input_covariance
 from ..memory import crossentropy_job_bytes, params_of, rank_job_bytes
 from ..numeric_rank import DEFAULT_DPS, MIN_DPS
 from ..output import render_table
-from ..rank import METHODS, exact_rank
+from ..rank import exact_rank
 from ..relu import redraw_until_smooth
-from ..report import rank_report
+from ..report import REPORT_METHODS as METHODS, rank_report
 from ..scalars import InputError
 
 MAX_DPS = 10_000
@@ -39,11 +39,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_architecture_arguments(parser)
     add_data_arguments(parser)
     parser.add_argument("--method", type=ChoiceArg(METHODS), default="exact", metavar="{" + ",".join(METHODS) + "}",
-                        help="exact (default, certified over Q) or float64 (numpy SVD baseline)")
+                        help="exact (default, certified over Q), float64 (numpy SVD baseline) or mpmath (gap rule at "
+                             "--dps digits, confirmed at 2x; 'no gap' instead of a guess)")
+    parser.add_argument("--float-audit", action="store_true",
+                        help="add the float64 ranks of the same Hessians under numpy/torch/JAX/rtol/atol conventions "
+                             "next to the exact ones (docs/float.md)")
     parser.add_argument("--loss", type=ChoiceArg(LOSSES), default="mse", metavar="{" + ",".join(LOSSES) + "}",
                         help="mse (default) or ce (softmax cross-entropy, one-hot targets)")
     parser.add_argument("--dps", type=IntArg(MIN_DPS, MAX_DPS), default=DEFAULT_DPS, metavar="DIGITS",
-                        help=f"decimal digits for the cross-entropy H_F / H_L gap rule, {MIN_DPS}..{MAX_DPS} "
+                        help=f"decimal digits for the mpmath gap rule (--method mpmath, --loss ce), {MIN_DPS}..{MAX_DPS} "
                              f"(default {DEFAULT_DPS})")
     parser.add_argument("--certify-limit", type=IntArg(0), default=DEFAULT_CERTIFY_LIMIT, metavar="P",
                         help=f"certify ranks up to P parameters; beyond: Monte Carlo, labelled so (default {DEFAULT_CERTIFY_LIMIT})")
@@ -68,14 +72,16 @@ def _memory_check(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     if args.method not in METHODS:
-        raise InputError("--method", "exact or float64", args.method)
+        raise InputError("--method", "exact, float64 or mpmath", args.method)
     if args.loss not in LOSSES:
         raise InputError("--loss", "mse or ce", args.loss)
     if args.memory_limit is not None and args.memory_limit <= 0:
         raise InputError("--memory-limit", "a positive number of gigabytes", args.memory_limit)
     if args.loss == "ce" and args.method != "exact":
         raise InputError("--method", "exact with --loss ce (H_F, H_L use the mpmath gap rule)", args.method)
-    limits = {"certify_limit": args.certify_limit,
+    if args.loss == "ce" and args.float_audit:
+        raise InputError("--float-audit", "the MSE loss (the audit compares rational Hessians)", "--loss ce")
+    limits = {"certify_limit": args.certify_limit, "dps": args.dps, "float_audit": args.float_audit,
               "memory_limit": None if args.memory_limit is None else int(args.memory_limit * 2**30)}
     if args.redraw:
         return _print(rank_report(*_smooth_instance(args), args.method, **limits), args.json)
