@@ -327,9 +327,14 @@ def theorem7_outer(arch: Architecture, r: int) -> int:
     ``q (K d_1 + k − q)`` (the ``m × m`` channel mixing removes ``q²``) and lives in
     ``K × d`` space, seen through ``r`` data directions. theory.md §5.
     """
+    return theorem7_outer_terms(arch, r).value
+
+
+def theorem7_outer_terms(arch: Architecture, r: int) -> BoundTerms:
+    """Theorem 7's two terms: ``"Kr"`` (data directions) and ``"q(Kd_1+k-q)"`` (the differential's image)."""
     m, k, d1, K = _one_hidden(arch)
     q = min(m, k)
-    return min(K * r, q * (K * d1 + k - q))
+    return BoundTerms((("Kr", K * r), ("q(Kd_1+k-q)", q * (K * d1 + k - q))))
 
 
 def theorem8_functional(arch: Architecture, r: int, s: int) -> int:
@@ -339,8 +344,13 @@ def theorem8_functional(arch: Architecture, r: int, s: int) -> int:
     functional ``V ↦ ⟨Ω, V Ẇ⟩``: per channel a ``k``-vector seen through ``s d_1`` numbers.
     theory.md §5.
     """
+    return theorem8_functional_terms(arch, s).value
+
+
+def theorem8_functional_terms(arch: Architecture, s: int) -> BoundTerms:
+    """Theorem 8's two terms: ``"2mk"`` (the filter) and ``"2m s d_1"`` (correlations with ``Ω``)."""
     m, k, d1, _ = _one_hidden(arch)
-    return 2 * m * min(k, s * d1)
+    return BoundTerms((("2mk", 2 * m * k), ("2m s d_1", 2 * m * s * d1)))
 
 
 # --------------------------------------------------------------------------- Theorems 9 and 10

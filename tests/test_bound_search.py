@@ -116,7 +116,10 @@ def test_search_sample_no_violation_every_term_binds():
                 ("Theorem 6 H_F", "p"), ("Theorem 6 H_F", "sum of blocks"),
                 ("loss H_L", "p"), ("loss H_L", "H_O + H_F bounds"),
                 ("ReLU H_O", "nK"), ("ReLU H_O", "p - channels"),
-                ("ReLU H_F", "2mk"), ("ReLU H_F", "2m d_1 min(K,n)")}
+                ("ReLU H_F", "2mk"), ("ReLU H_F", "2m d_1 min(K,n)"),
+                ("Theorem 7 H_O", "Kr"), ("Theorem 7 H_O", "q(Kd_1+k-q)"),
+                ("Theorem 8 H_F", "2mk"), ("Theorem 8 H_F", "2m s d_1"), ("reported H_L", "formula")}
+    expected |= {(f"{src} {part}", "formula") for src in ("FCN", "Theorem 9", "Theorem 10") for part in ("H_O", "H_F")}
     expected |= {("Theorem 6 H_F[:, l]", t) for t in
                  ("p_l", "alpha:params below", "alpha:toeplitz", "alpha:e_l", "alpha:s*d", "alpha:cut m_j",
                   "beta:params above", "beta:toeplitz", "beta:s*d", "beta:cut m_j")}
@@ -169,9 +172,10 @@ def test_property_every_bound_at_least_certified_rank(arch, extra, seed):
     n = max(1, arch.input_dim + arch.outputs + extra)
     r, s, rank_o, rank_f, blocks, rank_l = production_ranks(arch, n, seed)
     terms = bound_terms(arch, n, r, s)
-    observed = {"Theorem 5 H_O": rank_o, "Theorem 6 H_F": rank_f, "loss H_L": rank_l}
-    observed |= {f"Theorem 6 H_F[:, {l}]": b for l, b in enumerate(blocks, start=1)}
+    blocks_by_name = {f"Theorem 6 H_F[:, {l}]": b for l, b in enumerate(blocks, start=1)}
     for name, t in terms.items():
-        assert 0 <= observed[name] <= t.value, (name, t, observed[name])
+        observed = blocks_by_name.get(name) if "[:" in name else \
+            rank_o if name.endswith("H_O") else rank_f if name.endswith("H_F") else rank_l
+        assert 0 <= observed <= t.value, (name, t, observed)
     nb = network_bounds(arch, r, s)
     assert 0 <= rank_o <= nb.outer and 0 <= rank_f <= nb.functional and 0 <= rank_l <= nb.loss
