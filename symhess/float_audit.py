@@ -16,7 +16,7 @@ name            rank = #{σ_i > τ}, τ =                                       
 ``jax-float32`` the same in float32 (ε = 2^-23): JAX's default dtype without x64     ``jax_enable_x64`` off (the default)
 ``rtol=1e-6``   ``10^-6 · σ_max``                                                   a common relative threshold
 ``atol=1e-7/p`` ``10^-7 / p`` (``p`` parameters; the same number for ``Σ_xx``)       an absolute threshold
-``H_L-H_O``     numpy's τ, with ``H_F`` formed as ``fl(H_L) − fl(H_O)``              ``H_F`` by subtraction
+``H_L-H_O``     numpy's τ; ``H_L`` by ``torch.func.hessian``, ``H_F = H_L − H_O``      ``H_F`` by subtraction
 ==============  ==================================================================  ==========================================
 
 ``numpy``, ``torch`` and ``jax-x64`` are the same formula (for a ``p × p`` Hessian
@@ -97,8 +97,9 @@ CONVENTIONS: tuple[Convention, ...] = (
                "jax.numpy.linalg.matrix_rank default dtype (x64 disabled: float32)", dtype="float32"),
     Convention("rtol=1e-6", "sigma > 1e-6 * sigma_max", "a relative threshold", kind="rtol", value=1e-6),
     Convention("atol=1e-7/p", "sigma > 1e-7 / p", "an absolute threshold (p parameters)", kind="atol", value=1e-7),
-    Convention("H_L-H_O", "H_F := fl(H_L) - fl(H_O), numpy default tol",
-               "functional Hessian by subtraction in float64", difference=True),
+    Convention("H_L-H_O", "H_F := H_L - H_O in float64 (H_L by torch.func.hessian), numpy default tol",
+               "functional Hessian by subtraction: H_L from autodiff (torch.func.hessian of the float64 loss; "
+               "the assembled float64 H_O + H_F without PyTorch), H_O = J^T J / n", difference=True),
 )
 CONVENTION_NAMES = tuple(c.name for c in CONVENTIONS)
 
@@ -266,27 +267,54 @@ class FloatMatrices:
     outer: np.ndarray
     functional: np.ndarray
     loss: np.ndarray
+    autodiff_loss: np.ndarray | None = None
+    """``H_L`` by ``torch.func.hessian`` of the float64 loss (``None`` without PyTorch)."""
+
+    @property
+    def loss_for_difference(self) -> np.ndarray:
+        """The ``H_L`` a practitioner subtracts from: autodiff's when available, else the assembled one."""
+        return self.autodiff_loss if self.autodiff_loss is not None else self.loss
 
     @property
     def difference(self) -> np.ndarray:
-        return self.loss - self.outer
+        return self.loss_for_difference - self.outer
 
     def part(self, name: str, difference: bool = False) -> np.ndarray:
-        if name == "functional" and difference:
+        if difference and name == "functional":
             return self.difference
+        if difference and name == "loss":
+            return self.loss_for_difference
         return {"outer": self.outer, "functional": self.functional, "loss": self.loss, "r": self.covariance}[name]
 
 
-def float_matrices(net: Network, data: Dataset) -> FloatMatrices:
-    """``Σ_xx = XᵀX / n`` and the Hessians assembled in float64 (weights and data rounded to doubles)."""
+def autodiff_loss_hessian(net: Network, data: Dataset) -> np.ndarray | None:
+    """``H_L`` as the field computes it: ``torch.func.hessian`` of the float64 MSE loss
+    (:func:`symhess.training.torch_mse`); ``None`` if PyTorch is missing or the net is not a conv stack."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    from .training import torch_mse
+
+    if not all(s.shared for s in net.arch.layers):
+        return None
+    loss = torch_mse(net.arch, data)
+    theta = torch.tensor([float(v) for v in net.theta()], dtype=torch.float64)
+    return torch.func.hessian(loss)(theta).detach().numpy()
+
+
+def float_matrices(net: Network, data: Dataset, autodiff: bool = True) -> FloatMatrices:
+    """``Σ_xx = XᵀX / n`` and the Hessians assembled in float64 (weights and data rounded to doubles);
+    ``autodiff``: also ``H_L`` by ``torch.func.hessian`` (:func:`autodiff_loss_hessian`)."""
     from .assembly import assemble
 
     with np.errstate(over="ignore", invalid="ignore"):
         A = assemble(net, data, functional=True, outer=True, arithmetic="float64")
         X = np.array([[float(v) for v in row] for row in data.inputs], dtype=np.float64)
-        mats = FloatMatrices(X.T @ X / data.n, A.to_float("outer"), A.to_float("functional"), A.to_float("loss"))
+        mats = FloatMatrices(X.T @ X / data.n, A.to_float("outer"), A.to_float("functional"), A.to_float("loss"),
+                             autodiff_loss_hessian(net, data) if autodiff else None)
     for name in ("outer", "functional", "loss"):
-        if not np.isfinite(mats.part(name)).all():
+        if not (np.isfinite(mats.part(name)).all() and np.isfinite(mats.part(name, True)).all()):
             raise InputError("float64 Hessian", "finite float64 values (the exact path has no such limit)",
                              f"inf/nan in the float64 {name} Hessian")
     return mats
@@ -347,6 +375,11 @@ FAMILY_ARCH = Architecture(8, (ConvLayer(3, 3),), 2)
 FAMILY_SAMPLES = 10
 
 
+def family_samples(arch: Architecture) -> int:
+    """Every family uses ``n = 10`` samples."""
+    return FAMILY_SAMPLES
+
+
 def _z(seed: str, n: int, k: int) -> np.ndarray:
     """Small non-zero integers in ``{−3..3}∖{0}`` (the perturbation pattern), deterministic from ``seed``."""
     import random
@@ -368,11 +401,15 @@ def collinear_instance(a: int, seed: int = 0) -> tuple[Network, Dataset]:
 
 
 def interpolation_instance(a: int, seed: int = 0) -> tuple[Network, Dataset]:
-    """Near interpolation: targets ``y_i = F(x_i) + 2^-a z_i`` (residuals exactly ``−2^-a z_i``)."""
+    """Near interpolation: targets ``y_i = F(x_i) + 2^-a z_i`` (residuals exactly ``−2^-a z_i``).
+
+    The weights are rationals with denominators up to 3 (``random_network(rational=True)``), so
+    float64 rounds them, as it rounds trained weights: with integer weights every float
+    product would be exact and the subtraction ``H_L − H_O`` would cancel without error."""
     from .toeplitz import network_output
 
     arch = FAMILY_ARCH
-    net = random_network(arch, seed)
+    net = random_network(arch, seed, rational=True)
     data = random_dataset(arch, FAMILY_SAMPLES, seed)
     z = _z(f"interpolation:{seed}", data.n, arch.outputs)
     Y = np.empty(data.targets.shape, dtype=object)
@@ -465,3 +502,91 @@ def family_instance(family: str, knob: int, seed: int = 0) -> tuple[Network, Dat
     if family not in FAMILIES:
         raise InputError("family", f"one of {', '.join(FAMILIES)}", family)
     return FAMILIES[family].build(knob, seed)
+
+
+# --- the float-failures table ---------------------------------------------------------------------
+
+TABLE_CONVENTIONS = ("numpy", "jax-float32", "rtol=1e-6", "atol=1e-7/p", "H_L-H_O")
+"""Columns of ``symhess table float-failures`` (``torch`` and ``jax-x64`` share numpy's threshold)."""
+TABLE_COLUMN = {"numpy": "numpy=torch=jax64"}
+
+
+@dataclass(frozen=True)
+class FailureInstance:
+    """One family instance: certified exact ranks and each table convention's ``(r, O, F, L)``."""
+
+    family: str
+    knob: int
+    seed: int
+    params: int
+    samples: int
+    exact: tuple[int, int, int, int]
+    certified: bool
+    floats: tuple[tuple[str, tuple[int, int, int, int]], ...]
+
+
+def measure_float_failures(point: Any, seed: int) -> FailureInstance:
+    """Table measurement: the ``point.series`` family at knob ``point.value``, audited."""
+    net, data = family_instance(point.series, point.value, seed)
+    audit = float_audit(net, data, [get_convention(c) for c in TABLE_CONVENTIONS])
+    ex = (audit.exact_r, *(audit.exact[p] for p in PARTS))
+    floats = tuple((res.convention.name, (res.r, *(res.ranks[p] for p in PARTS))) for res in audit.results)
+    return FailureInstance(point.series, point.value, seed, audit.params, audit.samples, ex, audit.certified, floats)
+
+
+def _cell(ranks: Sequence[int], exact: Sequence[int]) -> str:
+    if tuple(ranks) == tuple(exact):
+        return "ok"
+    return "NO " + "/".join(f"{v}*" if v != e else str(v) for v, e in zip(ranks, exact))
+
+
+def fold_float_failures(point: Any, results: Sequence[FailureInstance]) -> Any:
+    """One row: the knob, the exact ``r/O/F/L`` and, per convention, ``ok`` or ``NO`` with the wrong ranks starred."""
+    from .tables import PartRanks, TableRow
+
+    res = results[0]
+    fam = FAMILIES[res.family]
+    extra = [("setting", fam.label(res.knob)), ("exact r/O/F/L", "/".join(map(str, res.exact)))]
+    floats = dict(res.floats)
+    for name in TABLE_CONVENTIONS:
+        extra.append((TABLE_COLUMN.get(name, name), _cell(floats[name], res.exact)))
+    return TableRow(value=res.knob, series=res.family, params=res.params, samples=res.samples, r=res.exact[0], s=0,
+                    ranks=PartRanks(*res.exact[1:]), bounds=None, bound_source="", holds=None, tight=(),
+                    seeds=len(results), degenerate=0, certified=all(x.certified for x in results),
+                    extra=tuple(extra))
+
+
+TABLE_COLUMNS = ("series", "setting", "p", "exact r/O/F/L",
+                 *(TABLE_COLUMN.get(n, n) for n in TABLE_CONVENTIONS), "certified")
+
+
+def first_breaks(rows: Sequence[Any]) -> dict[str, dict[str, str]]:
+    """Per family and convention: the first knob setting at which the convention is wrong
+    (``"-"`` if never within the sweep), and ``"+"`` appended when it is right again later."""
+    out: dict[str, dict[str, str]] = {}
+    for fam in FAMILIES:
+        fam_rows = sorted((r for r in rows if r.series == fam), key=lambda r: r.value)
+        if not fam_rows:
+            continue
+        out[fam] = {}
+        for name in TABLE_CONVENTIONS:
+            col = TABLE_COLUMN.get(name, name)
+            marks = [dict(r.extra)[col] != "ok" for r in fam_rows]
+            if not any(marks):
+                out[fam][col] = "-"
+                continue
+            i = marks.index(True)
+            again = not all(marks[i:])
+            out[fam][col] = dict(fam_rows[i].extra)["setting"] + (" (right again later)" if again else "")
+    return out
+
+
+def float_failure_notes(result: Any) -> list[str]:
+    """Notes of the table: the first setting at which each convention breaks, per family."""
+    lines = ["cells: ok = all of r, rank H_O, H_F, H_L equal the certified exact ranks; NO = some differ "
+             "(wrong ones starred, order r/O/F/L); float matrices assembled in float64 (assembly.assemble)"]
+    for fam, breaks in first_breaks(result.rows).items():
+        f = FAMILIES[fam]
+        lines.append(f"{fam} ({f.description}): first wrong at " +
+                     "; ".join(f"{col} {at}" for col, at in breaks.items()))
+    return lines

@@ -67,6 +67,9 @@ class Series:
 
     label: str
     family: Callable[[int], Architecture]
+    values: tuple[int, ...] | None = None
+    """This series' own swept values (default: the spec's ``values``); likewise ``full_values``."""
+    full_values: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -213,12 +216,17 @@ class TableSpec:
     description: str = ""
     fold: Callable[[SweepPoint, Sequence[Any]], "TableRow"] | None = None
     """How the seeds of a point become a row (module-level; default :func:`fold_row`)."""
+    columns: tuple[str, ...] = ()
+    """If given, only these columns (in this order) are shown."""
+    extra_notes: Callable[["TableResult"], list[str]] | None = None
+    """Further notes under the table (module-level function of the result)."""
 
     def points(self, full: bool = False) -> tuple[SweepPoint, ...]:
         """The sweep points (default or ``--full`` sizes)."""
         out = []
         for series in self.series:
-            for v in (self.full_values if full else self.values):
+            own = series.full_values if full else series.values
+            for v in (own if own is not None else (self.full_values if full else self.values)):
                 arch = series.family(v)
                 out.append(SweepPoint(v, series.label, arch, self.samples(arch), self.dataset, self.loss))
         return tuple(out)
@@ -236,7 +244,10 @@ class TableResult:
 
     def records(self) -> list[dict[str, Any]]:
         with_series = len(self.spec.series) > 1
-        return [row.to_dict(self.spec.swept, with_series) for row in self.rows]
+        rows = [row.to_dict(self.spec.swept, with_series) for row in self.rows]
+        if self.spec.columns:
+            rows = [{c: row.get(c) for c in self.spec.columns} for row in rows]
+        return rows
 
     @property
     def violated(self) -> bool:
@@ -256,6 +267,8 @@ class TableResult:
         if self.violated:
             lines.append("BOUND VIOLATED at some point (holds = no)")
         lines.extend(fit.note() for fit in self.fits)
+        if self.spec.extra_notes is not None:
+            lines.extend(self.spec.extra_notes(self))
         return lines
 
     def render(self, fmt: str) -> str:
@@ -500,3 +513,19 @@ register(TableSpec(
                 "left out). Bounds: Theorems 7/8 with K - 1 outputs and s = min(r, K - 1) (exact for O and F); "
                 "bound_O_K: Theorem 7 with K, the MSE bound the paper says holds empirically for CE. "
                 "See docs/crossentropy.md."))
+
+
+# --- where float64 goes wrong: certified exact ranks vs the float conventions in use ----------------
+
+from .float_audit import (FAMILIES as _FLOAT_FAMILIES, TABLE_COLUMNS as _FLOAT_COLUMNS,  # noqa: E402
+                          family_samples, float_failure_notes, fold_float_failures, measure_float_failures)
+
+register(TableSpec(
+    name="float-failures", title="Where float64 goes wrong: certified exact ranks vs the float rank conventions",
+    swept="knob", series=tuple(Series(f.name, f.arch, f.values, f.full_values) for f in _FLOAT_FAMILIES.values()),
+    values=(), full_values=(), seeds=1, samples=family_samples, measure=measure_float_failures,
+    fold=fold_float_failures, columns=_FLOAT_COLUMNS, extra_notes=float_failure_notes,
+    description="Generated families with one knob each (symhess.float_audit): d0=8 conv(3,k3) -> K=2 (p = 45; depth: "
+                "conv(2,k3,p1) layers), n = 10 integer samples. Each Hessian is assembled exactly (certified ranks) "
+                "and, separately, in float64; the float64 matrices are ranked by the conventions in use "
+                "(docs/float.md). The exact ranks do not depend on the knob except for depth."))
