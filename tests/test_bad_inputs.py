@@ -366,6 +366,9 @@ add("memory-rank-samples", ["rank", "--samples", "1000000", "--input-dim", "1000
     "--memory-limit")
 add("memory-rank-ce", ["rank", "--loss", "ce", "--input-dim", "100000", "--kernels", "3", "--channels", "100",
                        "--memory-limit", "1"], "--memory-limit")
+add("memory-rank-mpmath", ["rank", "--method", "mpmath", "--input-dim", "3000", "--kernels", "3", "--channels", "4",
+                           "--dps", "10000", "--memory-limit", "1"], "--memory-limit")
+add("flag-mpmath-dps-huge", [*RANK, "--method", "mpmath", "--dps", "10000000"], "--dps")
 add("memory-rank-redraw", ["rank", "--activation", "relu", "--redraw", "3", "--input-dim", "100000",
                            "--channels", "300,300", "--memory-limit", "1"], "--memory-limit")
 add("memory-rank-model", ["rank", *M, "--samples", "1000000", "--memory-limit", "1"], "--memory-limit",

@@ -63,8 +63,9 @@ def _memory_check(args: argparse.Namespace):
     n = sample_count(args)
 
     def check(arch) -> None:
-        if args.loss == "ce":
-            check_memory(args, crossentropy_job_bytes(arch, n, args.dps), f"p = {params_of(arch)}, n = {n}, --loss ce")
+        if args.loss == "ce" or args.method == "mpmath":  # p x p mpmath matrices at --dps digits
+            check_memory(args, crossentropy_job_bytes(arch, n, args.dps),
+                         f"p = {params_of(arch)}, n = {n}, mpmath at {args.dps} digits")
         else:
             check_memory(args, rank_job_bytes(arch, n, PARTS), f"p = {params_of(arch)} parameters, n = {n}")
     return check
