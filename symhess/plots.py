@@ -12,6 +12,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
+
 from .hessians import PARTS
 from .output import write_atomic
 from .scalars import InputError
@@ -50,6 +52,8 @@ def render_plot(result: TableResult, fmt: str) -> bytes:
     """The figure of ``result`` as PNG or SVG bytes."""
     if fmt not in PLOT_FORMATS:
         raise InputError("--out", "a file ending in .png or .svg", fmt)
+    if result.spec.name == "float-failures":
+        return render_float_failures(result, fmt)
     plt = pyplot_or_error()
     spec = result.spec
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
@@ -106,3 +110,56 @@ def _reference_slope(ax, result: TableResult) -> None:
 def write_plot(result: TableResult, path: str) -> None:
     """Render ``result`` and write it to ``path`` atomically (format from the extension)."""
     write_atomic(path, render_plot(result, plot_format(path)))
+
+
+def render_float_failures(result: TableResult, fmt: str) -> bytes:
+    """``symhess plot float-failures``: per family, the float64 singular values (``σ_i / σ_1``, log scale)
+    of one Hessian at the first knob setting where numpy's default breaks (else the absolute, then the
+    relative threshold; else the last setting), with the
+    certified exact rank marked and the thresholds of numpy, rtol=1e-6 and atol=1e-7/p drawn."""
+    from .float_audit import (EPS64, FAMILIES, TABLE_COLUMN, family_instance, float_matrices,
+                              float_singular_values)
+
+    plt = pyplot_or_error()
+    families = [f for f in FAMILIES if any(r.series == f for r in result.rows)]
+    fig, axes = plt.subplots(1, len(families), figsize=(3.2 * len(families), 3.6), squeeze=False)
+    columns = [TABLE_COLUMN.get(c, c) for c in ("numpy", "atol=1e-7/p", "rtol=1e-6")]
+    try:
+        for ax, fam in zip(axes[0], families):
+            rows = sorted((r for r in result.rows if r.series == fam), key=lambda r: r.value)
+            col = next((c for c in columns if any(dict(r.extra)[c] != "ok" for r in rows)), columns[0])
+            broken = [r for r in rows if dict(r.extra)[col] != "ok"]
+            row = broken[0] if broken else rows[-1]
+            cell = dict(row.extra)[col]
+            wrong = [p for p, v in zip(("r", "outer", "functional", "loss"), cell[3:].split("/"))
+                     if v.endswith("*")] if broken else []
+            part = next((p for p in ("loss", "outer", "functional") if p in wrong), "loss")
+            net, data = family_instance(fam, row.value, result.seed * 1000)
+            mats = float_matrices(net, data, autodiff=False)
+            sv = float_singular_values(mats.part(part))
+            rel = np.maximum(sv / sv[0], 1e-40)
+            exact = row.ranks.get(part)
+            idx = np.arange(1, len(sv) + 1)
+            ax.semilogy(idx, rel, marker=".", linestyle="none", color="black", label="float64 sigma_i / sigma_1")
+            ax.axvline(exact + 0.5, color="tab:green", label=f"exact rank {exact} (certified)")
+            p = net.arch.num_params
+            for tol, colour, name in ((max(sv.shape[0], 1) * EPS64, "tab:red", "numpy tol"),
+                                      (1e-6, "tab:orange", "rtol 1e-6"),
+                                      (1e-7 / p / sv[0], "tab:purple", "atol 1e-7/p")):
+                ax.axhline(tol, color=colour, linestyle="--", linewidth=1, label=name)
+            label = dict(row.extra)["setting"]
+            sym = {"outer": "H_O", "functional": "H_F", "loss": "H_L"}[part]
+            ax.set_title(f"{fam}, {label}: {sym}\n{col.split('=torch')[0]}: {cell}", fontsize=8)
+            ax.set_xlabel("i")
+            ax.grid(True, alpha=0.3)
+        axes[0][0].set_ylabel("sigma_i / sigma_1 (float64 SVD)")
+        axes[0][0].legend(fontsize=6, loc="lower left")
+        fig.suptitle("float-failures: float64 singular values vs the certified exact rank", fontsize=9)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        import matplotlib
+        with matplotlib.rc_context({"svg.hashsalt": "symhess"}):
+            fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
