@@ -1,5 +1,22 @@
-"""symhess: exact, certified Hessian ranks of 1D CNNs."""
+"""symhess: exact, certified Hessian ranks of 1D CNNs.
 
-from .torch_import import from_torch, load_torch_model  # torch itself is imported only when called
+The top-level names are resolved on first use (PEP 562), so ``import symhess`` — and with it
+``symhess --help`` and input errors — does not pay for sympy, FLINT or PyTorch.
+"""
 
-__all__ = ["from_torch", "load_torch_model"]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_LAZY = {"from_torch": "symhess.torch_import", "load_torch_model": "symhess.torch_import"}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'symhess' has no attribute {name!r}")

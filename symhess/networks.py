@@ -16,12 +16,12 @@ symbols in symbolic mode).
 from __future__ import annotations
 
 import random as _random
+import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal, Sequence, Union
 
 import numpy as np
-import sympy
 
 from .scalars import Exact, InputError, exact
 
@@ -219,7 +219,8 @@ class Network:
 
     @property
     def is_symbolic(self) -> bool:
-        return any(isinstance(v, sympy.Basic) for w in self.weights for v in w.flat)
+        loaded = sys.modules.get("sympy")  # a sympy symbol exists only once sympy is imported
+        return loaded is not None and any(isinstance(v, loaded.Basic) for w in self.weights for v in w.flat)
 
     def theta(self) -> list[Exact]:
         """``θ = (vec_r W^1, ..., vec_r W^L)``, length ``p``."""
@@ -235,6 +236,7 @@ class Network:
 
 def symbolic_network(arch: Architecture, prefix: str = "w") -> Network:
     """A network whose weights are sympy symbols ``w{l}_{o}_{i}_{j}`` (real)."""
+    import sympy  # heavy; only the symbolic mode needs it
     ws = []
     for s in arch.layers:
         arr = np.empty(s.weight_shape, dtype=object)

@@ -11,13 +11,24 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from fractions import Fraction
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import flint
-import sympy
 
-Exact = Union[Fraction, sympy.Expr]
+if TYPE_CHECKING:  # sympy is imported on first symbolic use (keeps `symhess --help` fast)
+    import sympy
+
+
+def _sympy():
+    """sympy, imported on first use."""
+    import sympy
+
+    return sympy
+
+
+Exact = Union[Fraction, "sympy.Expr"]
 """An exact scalar: a rational number, or a sympy expression in symbolic mode."""
 
 MAX_DIGITS = 4000
@@ -132,8 +143,9 @@ def exact(value: Any, field: str = "value") -> Exact:
         raise InputError(field, f"a number of at most {MAX_DIGITS} digits (and exponent at most {MAX_EXPONENT})", value)
     if isinstance(value, (flint.fmpz, flint.fmpq)):
         return Fraction(int(value.p), int(value.q)) if isinstance(value, flint.fmpq) else Fraction(int(value))
-    if isinstance(value, sympy.Basic):
-        if isinstance(value, sympy.Rational):
+    loaded = sys.modules.get("sympy")  # a sympy object exists only once sympy is imported
+    if loaded is not None and isinstance(value, loaded.Basic):
+        if isinstance(value, loaded.Rational):
             return Fraction(int(value.p), int(value.q))
         if value.is_number:
             raise InputError(field, "a rational number", value)
@@ -155,8 +167,9 @@ def to_fmpq(value: Exact) -> flint.fmpq:
     return flint.fmpq(f.numerator, f.denominator)
 
 
-def to_sympy(value: Exact) -> sympy.Expr:
+def to_sympy(value: Exact) -> "sympy.Expr":
     """Convert an exact scalar to a sympy expression (``Rational`` for numbers)."""
+    sympy = _sympy()
     if isinstance(value, Fraction):
         return sympy.Rational(value.numerator, value.denominator)
     return sympy.sympify(value)
