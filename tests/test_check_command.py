@@ -172,7 +172,11 @@ def test_out_file_formats(fake_registry, tmp_path, capsys):
     assert csv_file.read_text().splitlines() == ["claim,instances,verdicts,worst_gap", "fake holds,2,2 holds,0"]
     json_file = tmp_path / "table.txt"
     assert main(["check", "--jobs", "1", "--out", str(json_file), "--format", "json"]) == 0
-    assert json.loads(json_file.read_text())[0]["claim"] == "fake holds"
+    assert json.loads(json_file.read_text())["claims"][0]["claim"] == "fake holds"
+    # --out x.json writes the same document --json prints
+    capsys.readouterr()
+    assert main(["check", "--jobs", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json_file.read_text())
     assert main(["check", "--jobs", "1", "--out", str(tmp_path / "table.xyz")]) == 2
     assert main(["check", "--jobs", "1", "--out", str(tmp_path / "missing" / "t.md")]) == 2
     assert not (tmp_path / "table.xyz").exists()

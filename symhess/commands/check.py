@@ -120,11 +120,13 @@ def jsonable(value: Any) -> Any:
 
 def claim_report(claim: Any, instances: int, results: Sequence[Any]) -> dict[str, Any]:
     """Everything known about one claim after the sweep (JSON-ready)."""
+    from proofs_checks.framework import claim_ok, claim_status
+
     return {
         "claim": claim.name, "module": module_name(claim), "statement": claim.statement,
         "exact": claim.exact, "tags": list(claim.tags), "instances": instances,
         "verdicts": verdict_counts(results), "worst_gap": worst_gap(results),
-        "ok": all(r.ok for r in results),
+        "ok": claim_ok(results), "status": claim_status(results),
         "results": [jsonable(r.to_dict()) for r in results],
     }
 
@@ -133,6 +135,11 @@ def table_row(report: dict[str, Any]) -> dict[str, Any]:
     verdicts = ", ".join(f"{c} {v}" for v, c in report["verdicts"].items()) or "no result"
     return {"claim": report["claim"], "instances": report["instances"], "verdicts": verdicts,
             "worst_gap": report["worst_gap"]}
+
+
+def _hint(report: dict[str, Any]) -> str:
+    """The install hint of a skipped claim (from its first skipped result)."""
+    return next((r["detail"] for r in report["results"] if r["verdict"] == "skipped"), "optional package missing")
 
 
 def out_format(path: str, fmt: str | None) -> str:
@@ -163,6 +170,16 @@ def sweep(claims: Sequence[Any], full: bool, jobs: int | None, dask_address: str
     return reports
 
 
+def summary_document(reports: Sequence[dict[str, Any]], full: bool) -> dict[str, Any]:
+    """The one JSON document of a check run (``--json`` prints it, ``--out x.json`` writes it)."""
+    return {"full": full, "ok": all(r["ok"] for r in reports), "claims": reports,
+            "violations": sum(r["verdicts"].get("violated", 0) for r in reports),
+            "errors": sum(r["verdicts"].get("error", 0) for r in reports),
+            "degenerate": sum(r["verdicts"].get("degenerate instance", 0) for r in reports),
+            "not_checked": sum(r["verdicts"].get("not checked", 0) for r in reports),
+            "skipped": [r["claim"] for r in reports if r.get("status", "").startswith("skipped")]}
+
+
 def run(args: argparse.Namespace) -> int:
     from proofs_checks.framework import registry
 
@@ -176,19 +193,19 @@ def run(args: argparse.Namespace) -> int:
     reports = sweep(claims, args.full, args.jobs, args.dask)
     ok = all(r["ok"] for r in reports)
     rows = [table_row(r) for r in reports]
+    summary = summary_document(reports, args.full)
     if args.out:
-        write_atomic(args.out, render_table(rows, file_fmt, COLUMNS))
+        write_atomic(args.out, json.dumps(summary, indent=2) + "\n" if file_fmt == "json"
+                     else render_table(rows, file_fmt, COLUMNS))
     if args.json:
-        summary = {"full": args.full, "ok": ok, "claims": reports,
-                   "violations": sum(r["verdicts"].get("violated", 0) for r in reports),
-                   "errors": sum(r["verdicts"].get("error", 0) for r in reports),
-                   "degenerate": sum(r["verdicts"].get("degenerate instance", 0) for r in reports)}
         print(json.dumps(summary, indent=2))
     else:
         sys.stdout.write(render_table(rows, fmt, COLUMNS))
         bad = [r["claim"] for r in reports if not r["ok"]]
         total = sum(r["instances"] for r in reports)
         if fmt == "md":
+            skipped = [f"{r['claim']} ({_hint(r)})" for r in reports if r["status"].startswith("skipped")]
             print(f"\n{len(reports)} claims, {total} instances ({'full' if args.full else 'default'} sweep): "
-                  + ("every claim holds" if ok else f"FAILED: {'; '.join(bad)}"))
+                  + ("every claim holds" if ok else f"FAILED: {'; '.join(bad)}")
+                  + (f"; skipped, optional package missing: {'; '.join(skipped)}" if skipped else ""))
     return 0 if ok else 1
