@@ -147,9 +147,15 @@ def test_rank_cross_entropy_json(capsys):
     assert main(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out["ranks"]) == {"outer", "functional", "loss"}
-    assert out["certified"]["outer"] is True and out["certified"]["loss"] is False
-    assert out["outer_numeric_agrees"] is True  # exact rank H_O (1-perp basis) == mpmath rank of H_O itself
+    # the MSE report's shape: certified (bool), path, elapsed_seconds, params, samples; detail per part
+    assert out["certified"] is False and out["rank_details"]["certified"] == {"outer": True, "functional": False,
+                                                                              "loss": False}
+    assert {"params", "samples", "path", "elapsed_seconds", "network", "data"} <= set(out)
+    assert out["rank_details"]["outer_numeric_agrees"] is True  # exact rank H_O (1-perp basis) == mpmath rank
     assert set(out["bounds"]) >= {"outer", "functional", "loss"}
+    # K − 1 bounds (Theorem 7 for K − 1 = 2 outputs, r = n = 5, d_1 = 4, q = 2):
+    # H_O ≤ min((K−1) r, q((K−1) d_1 + k − q)) = min(10, 2·(8 + 3 − 2)) = 10 (with K it would be 15)
+    assert out["bounds"]["outer"] == 10 and out["ranks"]["outer"] <= 10
 
 
 def _torch_instance(torch, seed):

@@ -16,7 +16,8 @@ from ..bounds import network_bounds
 from ..cli_args import (ChoiceArg, IntArg, add_architecture_arguments, add_data_arguments, add_memory_argument,
                         architecture_from_args, check_memory, dataset_from_args, network_from_args, rename_fields,
                         sample_count)
-from ..crossentropy import LOSSES, as_ce_dataset, ce_hessian_ranks, random_ce_dataset, temper_logits
+from ..crossentropy import LOSSES, as_ce_dataset, random_ce_dataset, temper_logits
+from ..crossentropy_report import crossentropy_report
 from ..hessians import PARTS, input_covariance
 from ..memory import crossentropy_job_bytes, params_of, rank_job_bytes
 from ..numeric_rank import DEFAULT_DPS, MIN_DPS
@@ -128,18 +129,4 @@ def _cross_entropy(args: argparse.Namespace, net) -> int:
         raise rename_fields(err) from None
     if not args.data and not (args.model or args.torch):
         net = temper_logits(net, data)
-    result = ce_hessian_ranks(net, data, dps=args.dps)
-    r = exact_rank(input_covariance(data)).rank
-    s = min(r, net.arch.outputs - 1)  # CE residuals p - y lie in 1⊥; generic rank, they are not rational
-    bounds = network_bounds(net.arch, r, s, loss="ce")
-    if args.json:
-        doc = result.to_dict()
-        doc.update(network=net.arch.describe(), data={"r": r, "s_generic": s}, bounds=bounds.to_dict())
-        print(json.dumps(doc, indent=2))
-        return 0
-    print(f"network: {net.arch.describe()}\nloss: softmax cross-entropy, n = {data.n}, r = {r}, "
-          f"s = min(r, K-1) = {s}\n")
-    rows = [dict(row, bound=bounds.to_dict()[row["part"]]) for row in result.rows()]
-    print(render_table(rows, "md", ["part", "rank", "bound", "method", "gap (decades)", "note"]), end="")
-    print(f"\nbounds: {bounds.source} (K -> K-1 where the theory states it)")
-    return 0
+    return _print(crossentropy_report(net, data, args.dps), args.json)
