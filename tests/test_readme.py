@@ -54,8 +54,22 @@ def _commands() -> list[tuple[str, str | None, int]]:
 COMMANDS = [c for c in _commands() if c[0] != "python3 run.py test"]
 
 
+NEEDS = {"--float-audit": "torch"}
+"""Commands whose shown output needs an optional package (the H_L − H_O convention uses torch autodiff)."""
+
+
+def _installed(package: str) -> bool:
+    try:
+        __import__(package)
+    except ImportError:
+        return False
+    return True
+
+
 def _param(cmd: str, expected: str | None, status: int):
     marks = [pytest.mark.heavy] if any(p.search(cmd) for p in HEAVY) else []
+    marks += [pytest.mark.skipif(not _installed(pkg), reason=f"needs {pkg}") for flag, pkg in NEEDS.items()
+              if flag in cmd]
     return pytest.param(cmd, expected, status, id=cmd[:70], marks=marks)
 
 
