@@ -15,6 +15,7 @@ interpreter's ``bin`` first on ``PATH`` (so ``symhess`` and ``python3`` are the 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -59,11 +60,7 @@ NEEDS = {"--float-audit": "torch"}
 
 
 def _installed(package: str) -> bool:
-    try:
-        __import__(package)
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec(package) is not None
 
 
 def _param(cmd: str, expected: str | None, status: int):
