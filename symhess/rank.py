@@ -189,44 +189,58 @@ def rank(a: Any, method: str = "exact", certify: bool = True, seed: int = 0) -> 
     raise InputError("method", "'exact' or 'float64'", method)
 
 
+CERTIFICATES = ("schur", "kernel")
+
+
 def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int = 3,
                  symmetric: bool | None = None, max_tries: int = 4,
-                 forced_primes: Sequence[int] = ()) -> RankResult:
+                 forced_primes: Sequence[int] = (), certificate: str = "schur",
+                 column_blocks: Sequence[int] | None = None) -> RankResult:
     """Exact rank of an integer numpy matrix (``int64``, or object of Python ints): the fast path.
 
-    Same proofs as :func:`exact_rank` (lower bound: a minor non-zero modulo a prime; upper
-    bound: an exactly verified kernel basis), with cheaper bookkeeping for large matrices:
+    **Lower bound** (a proof): rank ``r`` modulo a random 62-bit prime ``q0`` with pivot rows
+    ``R`` and columns ``P`` (:func:`rank_mod`, row panels, no Python-int list of the whole
+    matrix); ``det a[R,P] ≢ 0 mod q0`` hence ``≠ 0`` over ℤ. A symmetric matrix takes ``R = P``
+    (a principal minor on a column basis of a symmetric matrix is non-singular over any field);
+    a wide matrix is handled through its transpose.
 
-    * sub-matrices are gathered with numpy, never through Python lists of the whole matrix;
-    * a wide matrix (``m < n``) is certified through its transpose (same rank, ``m − r``
-      instead of ``n − r`` kernel vectors; a full-row-rank matrix needs none);
-    * a symmetric matrix takes its pivot columns ``P`` as pivot rows: the principal minor
-      ``a[P, P]`` on a basis of the column space is non-singular (over any field), so no
-      second elimination is needed;
-    * only the rows outside the pivot rows are verified (the solve makes the others exact).
+    **Upper bound** (a proof), ``certificate``:
 
-    ``certify=False``: the maximum rank modulo ``primes`` random 62-bit primes (FLINT
-    ``nmod_mat.rank``), labelled ``"monte-carlo"`` with ``details["error_bound"]``.
+    * ``"schur"`` (default): the Schur complement of ``a[R,P]`` is zero modulo primes whose
+      product exceeds twice a Hadamard bound of ``det · S`` (:func:`schur_certificate`;
+      docs/rank_certificate.md);
+    * ``"kernel"``: an exactly verified rational kernel basis (FLINT ``fmpz_mat.solve``,
+      :func:`_kernel_certificate_np`).
 
-    ``forced_primes`` are used, in order, before any random prime (a test seam: a prime
-    dividing a pivot minor gives a rank that is too low modulo it; its kernel certificate
-    fails and the next prime is tried). After ``max_tries`` primes without a verified
-    kernel, :class:`CertificateError` is raised: a rank is never claimed without proof.
+    ``column_blocks`` (column offsets ``0 = c_0 < … < c_L = n``): first try the cheaper upper
+    bound ``rank a ≤ Σ_l rank a[:, c_l:c_{l+1}]`` (sub-additivity of rank), each block rank
+    certified the same way; if the sum equals ``r`` the rank is proved without touching the
+    whole Schur complement; otherwise the whole matrix is certified.
+
+    ``certify=False``: the maximum rank modulo ``primes`` random 62-bit primes, labelled
+    ``"monte-carlo"`` with ``details["error_bound"]``.
+
+    ``forced_primes`` are used, in order, as the elimination prime ``q0`` before any random
+    prime (a test seam: a prime dividing a pivot minor gives a rank too low modulo it; the
+    upper-bound certificate then fails and the next prime is tried). After ``max_tries``
+    primes without a certificate, :class:`CertificateError` is raised: a rank is never claimed
+    without proof.
     """
     arr = np.asarray(a)
     if arr.ndim != 2 or arr.dtype.kind not in "iuO":
         raise InputError("matrix", "a 2-D integer array (int64 or object of int)", f"{arr.dtype} {arr.shape}")
+    if certificate not in CERTIFICATES:
+        raise InputError("certificate", "'schur' or 'kernel'", certificate)
     shape = (int(arr.shape[0]), int(arr.shape[1]))
     if 0 in shape:
         return RankResult(0, shape, "exact", True, "certified", "empty matrix")
     work = arr.T if shape[0] < shape[1] else arr
-    biggest = max(abs(int(arr.max())), abs(int(arr.min())))
-    N = flint.fmpz_mat(work.tolist())
+    biggest = max_abs_int(arr)
     rng = random.Random(seed)
     stream = _prime_stream(rng, forced_primes)
     if not certify:
         used = [next(stream) for _ in range(primes)]
-        r = max(flint.nmod_mat(N, q).rank() for q in used)
+        r = max(rank_mod(work, q)[0] for q in used)
         return RankResult(r, shape, "exact", False, "monte-carlo",
                           f"max rank modulo {primes} random {_PRIME_BITS}-bit primes (not proved; "
                           f"error probability <= {_error_bound(biggest, r, primes):.3g})",
@@ -234,26 +248,38 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
     if biggest == 0:
         return RankResult(0, shape, "exact", True, "certified", "zero matrix")
     sym = symmetric if symmetric is not None else (shape[0] == shape[1] and bool(np.array_equal(arr, arr.T)))
+    verify_rng = random.Random(f"verify-{seed}")
     tried: list[int] = []
+    side = " (of the transpose)" if work is not arr else ""
     for _ in range(max_tries):
         q = next(stream)
         tried.append(q)
-        red, r = flint.nmod_mat(N, q).rref()
-        cols = _pivots(red, r)
+        r, cols, rows = rank_mod(work, q, want_rows=not sym)
         if sym:
             rows = cols
+        base = {"primes": tried, "nullity": work.shape[1] - r, "transposed": work is not arr,
+                "symmetric": sym, "certificate": certificate}
+        lower = f"lower: minor on {r} pivot rows/cols non-zero mod prime {q}; "
+        if column_blocks is not None and work is arr and len(column_blocks) > 2:
+            parts = []
+            for lo, hi in zip(column_blocks[:-1], column_blocks[1:]):
+                parts.append(integer_rank(arr[:, lo:hi], seed=seed, max_tries=max_tries,
+                                          certificate=certificate).rank)
+            if sum(parts) == r:
+                return RankResult(r, shape, "exact", True, "certified",
+                                  lower + f"upper: sum of certified column-block ranks {parts}",
+                                  dict(base, column_block_ranks=parts, upper="column blocks"))
+            base["column_block_ranks"] = parts  # not tight: certify the whole matrix
+        if certificate == "schur":
+            ok, info = schur_certificate(work, rows, cols, q, verify_rng)
+            text = (f"upper: Schur complement of that minor zero modulo {info['verification_primes'] + 1} "
+                    f"primes (product > 2^{info['bound_bits']:.0f}, twice its Hadamard bound){side}")
         else:
-            red_t, r_t = flint.nmod_mat(flint.fmpz_mat(work[:, cols].T.tolist()), q).rref()
-            rows = _pivots(red_t, r_t)
-        if _kernel_certificate_np(work, rows, cols):
-            nullity = work.shape[1] - r
-            side = " (of the transpose)" if work is not arr else ""
-            return RankResult(
-                r, shape, "exact", True, "certified",
-                f"lower: minor on {r} pivot rows/cols non-zero mod prime {q}; "
-                f"upper: {nullity} kernel vectors{side} verified exactly",
-                {"primes": tried, "nullity": nullity, "transposed": work is not arr, "symmetric": sym})
-    raise CertificateError(f"rank not certified: no verified kernel after {max_tries} primes {tried} "
+            ok, info = _kernel_certificate_np(work, rows, cols), {}
+            text = f"upper: {work.shape[1] - r} kernel vectors{side} verified exactly"
+        if ok:
+            return RankResult(r, shape, "exact", True, "certified", lower + text, dict(base, **info))
+    raise CertificateError(f"rank not certified: no verified upper bound after {max_tries} primes {tried} "
                            "(with random 62-bit primes this is astronomically unlikely)")
 
 
@@ -278,6 +304,158 @@ def _kernel_certificate_np(a: np.ndarray, rows: list[int], cols: list[int]) -> b
     other = np.setdiff1d(np.arange(a.shape[0]), R)
     if other.size == 0:
         return True
-    residual = (flint.fmpz_mat(a[np.ix_(other, P)].tolist()) * x_num
-                + flint.fmpz_mat(a[np.ix_(other, free)].tolist()) * den)
-    return residual.is_zero()
+    for start in range(0, other.size, PANEL_ROWS):  # row panels: no huge product held at once
+        I = other[start:start + PANEL_ROWS]
+        residual = (flint.fmpz_mat(a[np.ix_(I, P)].tolist()) * x_num
+                    + flint.fmpz_mat(a[np.ix_(I, free)].tolist()) * den)
+        if not residual.is_zero():
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- low-memory modular elimination
+
+PANEL_ROWS = 256
+"""Rows converted to FLINT at a time: no Python-int list of a whole matrix is ever built."""
+
+
+def _nmod(block: np.ndarray, q: int) -> flint.nmod_mat:
+    """``block mod q`` as an ``nmod_mat`` (``block`` int64 or object of ints, at least 1 × 1)."""
+    return flint.nmod_mat((block % q).tolist(), q)
+
+
+def _submatrix(m: flint.nmod_mat, cols: Sequence[int], q: int) -> flint.nmod_mat:
+    """Columns ``cols`` of a small ``nmod_mat`` (entry by entry: used for ``r × r'`` pieces only)."""
+    return flint.nmod_mat([[int(m[i, j]) for j in cols] for i in range(m.nrows())], q)
+
+
+def rank_mod(a: np.ndarray, q: int, want_rows: bool = False,
+             panel: int = PANEL_ROWS) -> tuple[int, list[int], list[int] | None]:
+    """Rank of the integer matrix ``a`` modulo the prime ``q``, its pivot columns, and (if asked) pivot rows.
+
+    Row panels of ``PANEL_ROWS`` rows are reduced against a reduced row echelon basis ``E`` of
+    the rows seen so far (kept as FLINT ``nmod_mat`` row blocks, zero outside... identity on the
+    pivot columns): ``B' = B − B[:, piv] E``; the non-zero part of ``B'`` is brought to RREF and
+    appended, and the older blocks are cleared on the new pivot columns. This is Gaussian
+    elimination modulo ``q`` (``O(m n r)`` operations, FLINT matrix products), holding only
+    ``r × n`` entries plus one panel. Pivot columns are those of the RREF of ``a`` (so
+    ``a[:, P]`` is a column basis modulo ``q``); pivot rows ``R`` (``want_rows``): rows each
+    independent modulo ``q`` of the rows before them, so ``a[R, :]`` spans the row space and
+    ``a[R, P]`` is non-singular modulo ``q``.
+    """
+    m, n = a.shape
+    blocks: list[tuple[flint.nmod_mat, list[int]]] = []
+    rows: list[int] = []
+    for start in range(0, m, panel):
+        raw = a[start:start + panel] % q
+        B = flint.nmod_mat(raw.tolist(), q)
+        for E, piv in blocks:
+            B = B - flint.nmod_mat(raw[:, piv].tolist(), q) * E
+        red, r = B.rref()
+        if r == 0:
+            continue
+        flat = red.entries()
+        new_rows = [[int(v) for v in flat[i * n:(i + 1) * n]] for i in range(r)]
+        new_piv = [next(j for j, v in enumerate(row) if v) for row in new_rows]
+        R = flint.nmod_mat(new_rows, q)
+        blocks = [(E - _submatrix(E, new_piv, q) * R, piv) for E, piv in blocks]
+        blocks.append((R, new_piv))
+        if want_rows:  # independent rows of B' (B' is zero on the old pivot columns)
+            red_t, r_t = B.transpose().rref()
+            rows.extend(start + c for c in _pivots(red_t, r_t))
+    cols = [j for _, piv in blocks for j in piv]
+    return len(cols), cols, (rows if want_rows else None)
+
+
+# ---------------------------------------------------------------- the Schur-complement certificate
+
+def _log2_row_norm_bounds(a: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """For each row ``i`` in ``rows``: an upper bound of ``log2 sqrt(‖a[i, cols]‖² + max_j a[i, j]²)``.
+
+    The bound of the Euclidean norm of row ``i`` of any ``a[·, cols ∪ {j}]``. Float64 sums of
+    non-negative terms are inflated by their worst relative rounding error; entries beyond
+    ``2^500`` are summed as Python integers.
+    """
+    sub = a[np.ix_(rows, cols)]
+    full = a[rows]
+    big = max(abs(int(full.max())), abs(int(full.min())))
+    if big < 2 ** 500:
+        s = (sub.astype(np.float64) ** 2).sum(axis=1) + np.abs(full.astype(np.float64)).max(axis=1) ** 2
+        slack = 1.0 + (sub.shape[1] + 4) * 2.0 ** -50
+        s = np.maximum(s * slack, 1.0)
+        return 0.5 * np.log2(s) + 1e-9
+    out = []
+    for i in range(len(rows)):
+        s = sum(int(v) * int(v) for v in sub[i]) + max(int(v) * int(v) for v in full[i])
+        out.append(0.5 * max(1, s.bit_length()))
+    return np.array(out)
+
+
+def schur_bound_bits(a: np.ndarray, rows: Sequence[int], cols: Sequence[int]) -> float:
+    """``log2 B`` with ``B`` bounding every entry of ``det(a[R,P]) · S`` (``S`` the Schur complement).
+
+    ``det(a[R,P]) S[i, j] = det a[R ∪ {i}, P ∪ {j}]`` (bordered determinant), an ``(r+1)``-minor;
+    Hadamard: at most the product of its row norms, each bounded by :func:`_log2_row_norm_bounds`.
+    """
+    R = np.asarray(rows, dtype=np.int64)
+    P = np.asarray(cols, dtype=np.int64)
+    other = np.setdiff1d(np.arange(a.shape[0]), R)
+    inside = float(_log2_row_norm_bounds(a, R, P).sum()) if R.size else 0.0
+    outside = float(_log2_row_norm_bounds(a, other, P).max()) if other.size else 0.0
+    return inside + outside
+
+
+def schur_certificate(a: np.ndarray, rows: Sequence[int], cols: Sequence[int], q0: int,
+                      rng: random.Random, panel: int = PANEL_ROWS) -> tuple[bool, dict]:
+    """Upper bound ``rank a ≤ r`` (``r = |P|``) by a Schur complement zero modulo enough primes.
+
+    Hypotheses: ``a[R, P]`` is non-singular modulo the prime ``q0`` and ``rank_{q0} a = r``
+    (:func:`rank_mod`). With ``S = a[R̄,P̄] − a[R̄,P] a[R,P]⁻¹ a[R,P̄]``, ``rank a = r + rank S``
+    over ℚ, and the integer matrix ``det(a[R,P]) S`` has entries bounded by ``B``
+    (:func:`schur_bound_bits`). It is ``≡ 0`` modulo ``q0`` (rank modulo ``q0`` is ``r``) and
+    is checked ``≡ 0`` modulo further random primes ``q`` (each with ``det a[R,P] ≢ 0 mod q``:
+    ``S ≡ a[R̄,P̄] − a[R̄,P] (a[R,P] mod q)⁻¹ a[R,P̄]``, computed in row panels) until the
+    product of the primes exceeds ``2B``; then ``det · S = 0`` exactly (an integer of absolute
+    value at most ``B`` divisible by a number above ``2B``), so ``S = 0`` and ``rank a = r``.
+    Returns ``(verified, details)``; ``False`` means a prime found ``S ≢ 0``: the rank is
+    higher than ``r`` (``q0`` was unlucky).
+    """
+    m, n = a.shape
+    r = len(cols)
+    free = np.setdiff1d(np.arange(n), cols)
+    other = np.setdiff1d(np.arange(m), rows)
+    details = {"bound_bits": 0.0, "verification_primes": 0}
+    if free.size == 0 or other.size == 0:
+        return True, details
+    if r == 0:  # rank 0 modulo q0: the matrix must be zero
+        return (max_abs_int(a) == 0), details
+    R, P = np.asarray(rows), np.asarray(cols)
+    need = schur_bound_bits(a, rows, cols) + 1.0  # log2(2B)
+    details["bound_bits"] = need
+    have = q0.bit_length() - 1  # q0 ≥ 2^(bits-1)
+    used = {q0}
+    rp, rf = a[np.ix_(R, P)], a[np.ix_(R, free)]
+    while have <= need:
+        q = random_prime(rng)
+        if q in used:
+            continue
+        used.add(q)
+        try:
+            Y = _nmod(rp, q).solve(_nmod(rf, q))  # a[R,P]^{-1} a[R,P̄] mod q
+        except ZeroDivisionError:  # q divides det a[R,P]: not usable, not counted
+            continue
+        for start in range(0, other.size, panel):
+            I = other[start:start + panel]
+            S = _nmod(a[np.ix_(I, free)], q) - _nmod(a[np.ix_(I, P)], q) * Y
+            if S != flint.nmod_mat(S.nrows(), S.ncols(), q):
+                details["verification_primes"] += 1
+                details["rejected_by"] = q
+                return False, details
+        details["verification_primes"] += 1
+        have += q.bit_length() - 1
+    details["proved_bits"] = have
+    return True, details
+
+
+def max_abs_int(a: np.ndarray) -> int:
+    return max(abs(int(a.max())), abs(int(a.min()))) if a.size else 0
