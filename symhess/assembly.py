@@ -592,8 +592,10 @@ def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", 
                 res = float64_rank(_finite(A.to_float(matrix)[:, columns], matrix))
         else:
             whole = columns == slice(None)
+            square = whole and matrix != "jacobian"
             res = integer_rank(A.integer(matrix)[:, columns], certify=certify, seed=seed, primes=primes,
-                               symmetric=True if whole and matrix != "jacobian" else None)
+                               symmetric=True if square else None,
+                               column_blocks=list(arch.param_offsets) + [p] if square else None)
         res.details["matrix"] = matrix
         return res
 

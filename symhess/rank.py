@@ -194,7 +194,7 @@ CERTIFICATES = ("schur", "kernel")
 
 def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int = 3,
                  symmetric: bool | None = None, max_tries: int = 4,
-                 forced_primes: Sequence[int] = (), certificate: str = "schur",
+                 forced_primes: Sequence[int] = (), certificate: str = "kernel",
                  column_blocks: Sequence[int] | None = None) -> RankResult:
     """Exact rank of an integer numpy matrix (``int64``, or object of Python ints): the fast path.
 
@@ -206,11 +206,12 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
 
     **Upper bound** (a proof), ``certificate``:
 
-    * ``"schur"`` (default): the Schur complement of ``a[R,P]`` is zero modulo primes whose
+    * ``"kernel"`` (default): an exactly verified rational kernel basis (FLINT ``fmpz_mat.solve``,
+      :func:`_kernel_certificate_np`, residual in row panels); measured faster than ``"schur"``
+      with FLINT's 62-bit ``nmod_mat`` (docs/performance.md);
+    * ``"schur"``: the Schur complement of ``a[R,P]`` is zero modulo primes whose
       product exceeds twice a Hadamard bound of ``det · S`` (:func:`schur_certificate`;
-      docs/rank_certificate.md);
-    * ``"kernel"``: an exactly verified rational kernel basis (FLINT ``fmpz_mat.solve``,
-      :func:`_kernel_certificate_np`).
+      docs/performance.md, "The Schur-complement certificate").
 
     ``column_blocks`` (column offsets ``0 = c_0 < … < c_L = n``): first try the cheaper upper
     bound ``rank a ≤ Σ_l rank a[:, c_l:c_{l+1}]`` (sub-additivity of rank), each block rank
