@@ -211,8 +211,9 @@ def mnist1d_signals() -> tuple[tuple[tuple[float, ...], ...], tuple[int, ...]]:
     with the package's default arguments (``get_dataset_args()``: seed 42, 5000 samples):
     templates, padding, scaling, translation, noise, shear, resampling, all from numpy's
     seeded generator. ``get_dataset`` (which downloads a pickle, or writes one to the working
-    directory) is never called; the global random states are restored afterwards.
-    Raises :class:`MissingExtra` when ``mnist1d`` is not installed.
+    directory) is never called; the global random states are restored afterwards. The floats
+    are those of the installed numpy/scipy (bit-identical across runs here; another numpy or
+    scipy version may move a last bit, hence rarely an eighth). Raises :class:`MissingExtra` when ``mnist1d`` is not installed.
     """
     try:
         from mnist1d.data import get_dataset_args, get_templates, make_dataset
