@@ -38,7 +38,7 @@ from symhess.hessians import PARTS
 from symhess.networks import Architecture, ConvLayer
 
 from .framework import CheckResult, Claim, compare_bound, compare_exact, degenerate
-from .instances import exact_claim_verdicts
+from .framework import exact_verdicts
 
 NAME = "Cross-entropy: rank bounds with K - 1"
 DPS = 40
@@ -126,7 +126,7 @@ def compare_part(inst: CEInstance, what: str, part: str, bound: int, exact: bool
                   f"{len(clear)} draws ({best.label}); gaps (decades) at dps={inst.dps}: {gaps}"
                   + (f"; {note}" if note else ""))
         res = [compare_bound(NAME, label, bound, best.rank(part), detail)]
-        out += exact_claim_verdicts(res) if exact else res
+        out += exact_verdicts(res) if exact else res
     return out
 
 

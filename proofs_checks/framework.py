@@ -146,6 +146,15 @@ def finalise(claim: Claim, results: Sequence[CheckResult]) -> list[CheckResult]:
     """
     if not claim.exact:
         return list(results)
+    return exact_verdicts(results)
+
+
+def exact_verdicts(results: Sequence[CheckResult]) -> list[CheckResult]:
+    """The exact-claim rule on a list of results: a bound that holds but is not attained is violated.
+
+    :func:`finalise` applies it to every result of an ``exact`` claim; a claim whose items are
+    only partly exact (cross-entropy) applies it to those items. The one implementation.
+    """
     out = []
     for res in results:
         if res.verdict == HOLDS and res.relation == BOUND:

@@ -194,34 +194,22 @@ def route_agreement(claim: str, inst: Instance, draws: Sequence[Draw],
                           f"certified ranks of {what} on each of {len(draws)} draws")]
 
 
-def exact_claim_verdicts(results: Sequence[CheckResult]) -> list[CheckResult]:
-    """For a claim said to be *exact*: a bound that holds but is not attained is a violation.
-
-    The generic rank must equal the formula; ``holds`` (strictly below) of a *bound* becomes
-    ``violated`` with the gap in the detail (identities, e.g. the route agreement, pass through).
-    """
-    from .framework import BOUND
-
-    out = []
-    for res in results:
-        if res.verdict == "holds" and res.relation == BOUND:
-            res = CheckResult(res.claim, res.instance, res.expected, res.observed, "violated",
-                              f"claimed exact, generic rank {res.observed} < formula {res.expected}; {res.detail}",
-                              BOUND)
-        out.append(res)
-    return out
-
-
 __all__ = ["Instance", "Draw", "draw", "generic_draws", "generic_rank", "data_ranks", "degeneracy", "sweep", "conv_arch", "run_rank_claim",
-           "check_rank_bounds", "exact_claim_verdicts", "route_agreement", "certified_rank", "DEGENERATE"]
+           "check_rank_bounds", "route_agreement", "certified_rank", "DEGENERATE"]
 
 
 def run_rank_claim(claim: str, inst: Instance,
                    bounds: Callable[[Architecture, int, int], Sequence[tuple[str, str, int | None, int]]],
                    exact: bool) -> list[CheckResult]:
-    """:func:`check_rank_bounds`, with :func:`exact_claim_verdicts` applied when ``exact``."""
-    results = check_rank_bounds(claim, inst, bounds)
-    return exact_claim_verdicts(results) if exact else results
+    """:func:`check_rank_bounds` for one instance of a rank claim.
+
+    ``exact`` must equal the claim's :attr:`~proofs_checks.framework.Claim.exact`: the exact-claim
+    rule (a generic rank strictly below its formula is ``violated``) is applied once, by
+    :func:`proofs_checks.framework.finalise`, which :func:`~proofs_checks.framework.run_claim`
+    (``symhess check``, ``pytest proofs_checks``) runs on every result; it is not repeated here.
+    """
+    del exact  # documents the call site; the rule lives in framework.finalise
+    return check_rank_bounds(claim, inst, bounds)
 
 
 def conv_arch(input_dim: int, layers: Sequence[tuple[int, int]], outputs: int, activation: str = "linear") -> Architecture:

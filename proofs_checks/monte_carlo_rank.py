@@ -1,0 +1,69 @@
+"""The Monte Carlo rank path (``certify=False``) against the certified rank.
+
+Every rank of the registry is certified, so the Monte Carlo path of
+:func:`symhess.rank.integer_rank` (``certify=False``: the maximum rank modulo a few random
+primes, no proof; what ``symhess rank --no-certify`` prints) is never exercised by the other
+claims. Two statements:
+
+* on sweep Hessians (``H_O``, ``H_F`` of generic draws) the Monte Carlo rank of
+  :func:`symhess.rank.exact_rank` with ``certify=False`` equals the certified rank;
+* the rank modulo one prime can only be *too low*, so the Monte Carlo rank must be the
+  **maximum** over its primes: with an unlucky prime ``q`` forced first (``diag(N, q)`` has
+  rank ``rank N + 1`` over ℚ but ``rank N`` modulo ``q``), :func:`integer_rank` with
+  ``certify=False`` still returns ``rank N + 1``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from symhess.rank import as_fmpz_mat, exact_rank, integer_rank
+
+from .framework import CheckResult, Claim, compare_exact, each_seed, generic_draw
+from .instances import Instance, conv_arch
+
+NAME = "Monte Carlo rank (certify=False) = certified rank"
+STATEMENT = ("exact_rank/integer_rank with certify=False equal the certified rank on sweep Hessians, also when an "
+             "unlucky prime (one dividing a pivot minor) is among the primes used")
+
+UNLUCKY = 2 ** 61 - 1
+
+
+def _integer(M) -> np.ndarray:
+    N = as_fmpz_mat(M)
+    out = np.empty((N.nrows(), N.ncols()), dtype=object)
+    for i, row in enumerate(N.tolist()):
+        out[i, :] = [int(v) for v in row]
+    return out
+
+
+def check_seed(inst: Instance, seed: int, label: str) -> list[CheckResult]:
+    d = generic_draw(inst, seed)
+    out = []
+    for part in ("outer", "functional"):
+        M = d.hessians.part(part)
+        certified = d.rank(part)
+        mc = exact_rank(M, certify=False, seed=seed)
+        out.append(compare_exact(NAME, f"{label} [{part}: Monte Carlo = certified]", [certified, "monte-carlo"],
+                                 [mc.rank, mc.path]))
+        N = _integer(M)
+        rows, cols = N.shape
+        padded = np.zeros((rows + 1, cols + 1), dtype=object)
+        padded[:rows, :cols] = N
+        padded[rows, cols] = UNLUCKY
+        forced = integer_rank(padded, certify=False, seed=seed, primes=3, forced_primes=[UNLUCKY])
+        out.append(compare_exact(NAME, f"{label} [{part}: diag(N, q), unlucky q forced: Monte Carlo = rank N + 1]",
+                                 certified + 1, forced.rank, f"q = 2^61 - 1 used first; primes {forced.details}"))
+    return out
+
+
+def check(inst: Instance) -> list[CheckResult]:
+    return each_seed(NAME, inst, lambda seed, label: check_seed(inst, seed, label))
+
+
+def instances(full: bool = False) -> list[Instance]:
+    archs = [conv_arch(8, [(2, 3)], 2), conv_arch(9, [(2, 3), (2, 2)], 2)]
+    return [Instance(a, a.input_dim + a.outputs + 1, (0, 1)) for a in archs]
+
+
+CLAIM = Claim(NAME, STATEMENT, check, instances, exact=False, tags=("rank", "certificate"))
