@@ -5,20 +5,15 @@ for a claim said to be exact, :func:`proofs_checks.framework.finalise` has alrea
 a generic rank below its formula into ``violated``. Degenerate instances are never passed
 silently: :func:`~proofs_checks.framework.run_claim` redraws an instance whose draws are all
 degenerate and, failing that, adds a ``not checked`` result, which fails the test (nothing
-was checked); a test with some degenerate results emits a :class:`DegenerateInstanceWarning`.
+was checked); a test with some degenerate results records them as the ``degenerate`` user
+property of its report (``--junitxml`` shows them; ``symhess check`` lists them in its table).
 """
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from proofs_checks.framework import DEGENERATE, TIGHT, BOUND, instance_label, registry, run_claim
-
-
-class DegenerateInstanceWarning(UserWarning):
-    """A random draw of a claim's sweep was not generic (reported, not counted)."""
 
 
 def _cases(full: bool) -> list:
@@ -27,7 +22,7 @@ def _cases(full: bool) -> list:
             for claim in registry() for instance in claim.instances(full)]
 
 
-def _check(claim, instance) -> None:
+def _check(claim, instance, record) -> None:
     results = run_claim(claim, instance)
     assert results, f"{claim.name}: no result on {instance_label(instance)}"
     failures = [r for r in results if not r.ok]
@@ -40,14 +35,14 @@ def _check(claim, instance) -> None:
     if len(degenerate) == len(results):
         pytest.skip("degenerate instance: " + "; ".join(f"{r.instance}: {r.detail}" for r in degenerate))
     for r in degenerate:
-        warnings.warn(f"{r.claim}: degenerate instance {r.instance}: {r.detail}", DegenerateInstanceWarning)
+        record("degenerate", f"{r.instance}: {r.detail}")
 
 
 @pytest.mark.parametrize("claim, instance", _cases(full=False))
-def test_default_sweep(claim, instance):
-    _check(claim, instance)
+def test_default_sweep(claim, instance, record_property):
+    _check(claim, instance, record_property)
 
 
 @pytest.mark.parametrize("claim, instance", _cases(full=True))
-def test_full_sweep(claim, instance):
-    _check(claim, instance)
+def test_full_sweep(claim, instance, record_property):
+    _check(claim, instance, record_property)

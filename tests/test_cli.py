@@ -99,7 +99,7 @@ def test_help_and_version(capsys):
     assert capsys.readouterr().out.startswith("symhess ")
     assert main(["rank", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    for text in ("{integer,gaussian,digits}", "--input-dim 64, 16, 4 or 1", "(default 50)", "(default 20)", "linear,relu", "exact,float64"):
+    for text in ("{integer,gaussian,digits,mnist1d,gunpoint}", "--input-dim 64, 16, 4 or 1", "(default 50)", "(default 20)", "linear,relu", "exact,float64"):
         assert text in out
     assert main(["hessian", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
