@@ -46,18 +46,32 @@ def instance(m: int):
     return random_network(arch, 0), random_dataset(arch, N_SAMPLES, 0)
 
 
-def worker(kind: str, m: int, certify_limit: int) -> dict:
+def spec_instance(spec: str):
+    """``"d0,k1xk2,m1xm2,K,n,seed"`` (e.g. the high-rank ``30,5x5,8x8,8,60,1``): the network and data
+    ``symhess rank --input-dim d0 --kernels k1,k2 --channels m1,m2 --outputs K --samples n --seed seed``
+    builds (linear, integer data)."""
+    from symhess.data import random_dataset
+    from symhess.networks import Architecture, ConvLayer, random_network
+
+    d0, ks, ms, k_out, n, seed = spec.split(",")
+    layers = tuple(ConvLayer(int(m), int(k)) for m, k in zip(ms.split("x"), ks.split("x")))
+    arch = Architecture(int(d0), layers, int(k_out), "linear")
+    return random_network(arch, int(seed)), random_dataset(arch, int(n), int(seed))
+
+
+def worker(kind: str, m: int, certify_limit: int, spec: str | None = None) -> dict:
     """One measurement in this (fresh) process; returns a JSON-able dict."""
     from symhess.memory import peak_rss_bytes
 
-    net, data = instance(m)
+    net, data = spec_instance(spec) if spec else instance(m)
     out = {"kind": kind, "p": net.arch.num_params}
     if kind in ("exact", "exact-mc"):
         from symhess.assembly import hessian_ranks
 
         rep = hessian_ranks(net, data, parts=("loss",), certify_limit=certify_limit if kind == "exact" else 0)
         out.update(seconds=rep.seconds["total"], assembly=rep.seconds["assembly"], rank=rep.ranks["loss"].rank,
-                   path=rep.path)
+                   path=rep.path, estimate_bytes=rep.memory_estimate_bytes,
+                   upper=rep.ranks["loss"].details.get("upper", "whole matrix"))
     elif kind == "float64":
         import numpy as np
 
@@ -90,6 +104,8 @@ def run(kind: str, m: int, args) -> dict | None:
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
                MKL_NUM_THREADS=str(args.threads), SYMHESS_FLINT_THREADS=str(args.threads))
     cmd = [sys.executable, __file__, "--worker", kind, "--channels", str(m), "--certify-limit", str(args.certify_limit)]
+    if isinstance(m, str):  # an instance spec
+        cmd[4:6] = ["--channels", "0", "--spec", m]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=cap, env=env)
     except subprocess.TimeoutExpired:  # subprocess.run kills the child
@@ -114,21 +130,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sympy-max", type=int, default=2000, help="skip sympy above this p (it would hit the cap)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--channels", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--spec", action="append", default=[],
+                    help="extra instance d0,k1xk2,m1xm2,K,n,seed (e.g. the high-rank 30,5x5,8x8,8,60,1); repeatable")
     args = ap.parse_args(argv)
     if args.worker:
         if os.environ.get("SYMHESS_FLINT_THREADS"):
             import flint
 
             flint.ctx.threads = int(os.environ["SYMHESS_FLINT_THREADS"])
-        print(json.dumps(worker(args.worker, args.channels, args.certify_limit)))
+        print(json.dumps(worker(args.worker, args.channels, args.certify_limit, args.spec[0] if args.spec else None)))
         return 0
     header = ("| p | rank H_L | path | exact s | exact MC s | float64 s | exact/float64 | sympy s | "
-              "sympy/exact | peak MB (exact) | float64 rank agrees |")
+              "sympy/exact | peak MB (exact) | peak MB (float64) | float64 rank agrees |")
     print(f"machine: {os.cpu_count()} cores; threads {args.threads}; sympy cap {args.cap:g} s")
     print(header)
     print("|" + "---|" * header.count("|")[:-1] if False else "|---" * (header.count("|") - 1) + "|")
-    for target in (int(s) for s in args.sizes.split(",")):
-        m = channels_for(target)
+    targets = [channels_for(int(s)) for s in args.sizes.split(",") if s] + list(args.spec)
+    for m in targets:
         ex = run("exact", m, args)
         mc = run("exact-mc", m, args) if ex is None or ex["path"] == "certified" else ex
         fl = run("float64", m, args)
@@ -145,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {p} | {ex['rank'] if ex else '—'} | {ex['path'] if ex else 'timeout'} | "
               f"{fmt(ex and ex['seconds'])} | {fmt(mc and mc['seconds'])} | {fmt(fl and fl['seconds'])} | "
               f"{fmt(ratio)} | {sympy_s} | {sympy_ratio} | "
-              f"{(ex['peak_memory_bytes'] / 2 ** 20) if ex else 0:.0f} | {agree} |", flush=True)
+              f"{(ex['peak_memory_bytes'] / 2 ** 20) if ex else 0:.0f} | "
+              f"{(fl['peak_memory_bytes'] / 2 ** 20) if fl else 0:.0f} | {agree} |", flush=True)
     return 0
 
 

@@ -595,7 +595,8 @@ def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", 
             square = whole and matrix != "jacobian"
             res = integer_rank(A.integer(matrix)[:, columns], certify=certify, seed=seed, primes=primes,
                                symmetric=True if square else None,
-                               column_blocks=list(arch.param_offsets) + [p] if square else None)
+                               column_blocks=list(arch.param_offsets) + [p] if square else None,
+                               memory_limit=memory_limit)
         res.details["matrix"] = matrix
         return res
 

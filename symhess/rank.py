@@ -195,7 +195,7 @@ CERTIFICATES = ("schur", "kernel")
 def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int = 3,
                  symmetric: bool | None = None, max_tries: int = 4,
                  forced_primes: Sequence[int] = (), certificate: str = "kernel",
-                 column_blocks: Sequence[int] | None = None) -> RankResult:
+                 column_blocks: Sequence[int] | None = None, memory_limit: int | None = None) -> RankResult:
     """Exact rank of an integer numpy matrix (``int64``, or object of Python ints): the fast path.
 
     **Lower bound** (a proof): rank ``r`` modulo a random 62-bit prime ``q0`` with pivot rows
@@ -217,6 +217,10 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
     bound ``rank a ≤ Σ_l rank a[:, c_l:c_{l+1}]`` (sub-additivity of rank), each block rank
     certified the same way; if the sum equals ``r`` the rank is proved without touching the
     whole Schur complement; otherwise the whole matrix is certified.
+
+    ``memory_limit`` (bytes; default half the RAM): the kernel basis has ``r (n − r)`` rationals of
+    up to a Hadamard bound of bits; if :func:`kernel_certificate_bytes` exceeds the limit, the
+    Schur certificate (word-size memory only) is used instead, before anything is allocated.
 
     ``certify=False``: the maximum rank modulo ``primes`` random 62-bit primes, labelled
     ``"monte-carlo"`` with ``details["error_bound"]``.
@@ -265,13 +269,20 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
             parts = []
             for lo, hi in zip(column_blocks[:-1], column_blocks[1:]):
                 parts.append(integer_rank(arr[:, lo:hi], seed=seed, max_tries=max_tries,
-                                          certificate=certificate).rank)
+                                          certificate=certificate, memory_limit=memory_limit).rank)
             if sum(parts) == r:
                 return RankResult(r, shape, "exact", True, "certified",
                                   lower + f"upper: sum of certified column-block ranks {parts}",
                                   dict(base, column_block_ranks=parts, upper="column blocks"))
             base["column_block_ranks"] = parts  # not tight: certify the whole matrix
-        if certificate == "schur":
+        use = certificate
+        if use == "kernel":
+            from .memory import default_limit_bytes
+
+            limit = default_limit_bytes() if memory_limit is None else memory_limit
+            if kernel_certificate_bytes(work, rows, cols) > limit:
+                use = base["certificate"] = "schur"  # same proof strength, word-size memory
+        if use == "schur":
             ok, info = schur_certificate(work, rows, cols, q, verify_rng)
             text = (f"upper: Schur complement of that minor zero modulo {info['verification_primes'] + 1} "
                     f"primes (product > 2^{info['bound_bits']:.0f}, twice its Hadamard bound){side}")
@@ -460,3 +471,14 @@ def schur_certificate(a: np.ndarray, rows: Sequence[int], cols: Sequence[int], q
 
 def max_abs_int(a: np.ndarray) -> int:
     return max(abs(int(a.max())), abs(int(a.min()))) if a.size else 0
+
+
+def kernel_certificate_bytes(a: np.ndarray, rows: Sequence[int], cols: Sequence[int]) -> int:
+    """Bytes the kernel certificate needs: the exact solution ``X_num`` (``r × (n − r)`` integers of up
+    to :func:`schur_bound_bits` bits, 16 B of overhead each), three times for FLINT's lifting
+    workspace and the residual panel, plus the panel conversions."""
+    r, free = len(cols), a.shape[1] - len(cols)
+    if r == 0 or free == 0:
+        return 0
+    bits = schur_bound_bits(a, rows, cols)
+    return int(3 * r * free * (bits / 8 + 16) + 64 * PANEL_ROWS * a.shape[1])

@@ -139,3 +139,12 @@ def test_certified_hessian_at_two_thousand_parameters():
     net, data = instance(19)  # p = 2052
     rep = hessian_ranks(net, data, parts=("loss",))
     assert rep.certified and rep.ranks["loss"].rank == 366
+
+
+def test_kernel_certificate_too_big_for_the_memory_limit_switches_to_schur():
+    rng = random.Random(9)
+    a = _low_rank(rng, 12, 12, 5, 2 ** 30, True)
+    res = integer_rank(a, memory_limit=1)
+    assert res.certified and res.details["certificate"] == "schur"
+    assert res.rank == integer_rank(a).rank == 5
+    assert integer_rank(a).details["certificate"] == "kernel"
