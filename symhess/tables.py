@@ -101,6 +101,9 @@ class InstanceResult:
     certified: bool
     bounds: PartRanks | None = None
     bound_source: str = ""
+    extra: tuple[tuple[str, Any], ...] = ()
+    """Further ``(column, value)`` pairs measured on this instance (e.g. float conventions' ranks);
+    a point's row shows those of its first seed."""
 
 
 @dataclass(frozen=True)
@@ -317,7 +320,7 @@ def fold_row(point: SweepPoint, results: Sequence[InstanceResult]) -> TableRow:
         ranks=ranks, bounds=bounds, bound_source=results[0].bound_source if with_bounds else "",
         holds=holds, tight=tight, seeds=len(results),
         degenerate=sum(res.r < full_r for res in results),
-        certified=all(res.certified for res in results))
+        certified=all(res.certified for res in results), extra=results[0].extra)
 
 
 def loglog_slope(xs: Sequence[float], ys: Sequence[float]) -> float:
@@ -527,7 +530,9 @@ register(TableSpec(
     description="d_0 = 8, 3 filters of size 3, K = 2, n = 4 integer samples (over-parameterised); float64 "
                 "full-batch gradient descent (lr 0.01, PyTorch) from the seed's integer weights / 4; at each step "
                 "the float64 weights are read exactly and the exact ranks certified. The loss falls to ~1e-29 "
-                "while the exact ranks stay put: only exactly zero residuals would lower rank H_F."))
+                "while the exact ranks stay put: only exactly zero residuals would lower rank H_F. The last "
+                "columns: the float64 ranks O/F/L of the same Hessians under each convention of "
+                "symhess.float_audit ('ok' = agrees with the certified ranks, wrong ranks starred)."))
 
 
 # --- cross-entropy (issue 4): exact rank H_O, gap-rule H_F / H_L, bounds with K - 1 ----------------

@@ -25,6 +25,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .data import Dataset, random_dataset
+from .float_audit import TABLE_COLUMN, TABLE_CONVENTIONS, float_audit
 from .hessians import PARTS, mse_hessians
 from .networks import Architecture, Network, random_network
 from .rank import exact_rank, float64_rank
@@ -146,6 +147,8 @@ class CheckpointRanks:
     s: int
     bounds: dict[str, int] | None
     bound_source: str = ""
+    conventions: tuple[tuple[str, str], ...] = ()
+    """Per float convention of :mod:`symhess.float_audit`: ``"ok"`` or ``"NO O/F/L"`` (wrong ranks starred)."""
 
 
 def checkpoint_ranks(arch: Architecture, data: Dataset, checkpoint: Checkpoint) -> CheckpointRanks:
@@ -158,9 +161,16 @@ def checkpoint_ranks(arch: Architecture, data: Dataset, checkpoint: Checkpoint) 
     floats = {part: float64_rank(hess.part(part)).rank for part in PARTS}
     r, s = data_ranks(net, data)
     b = network_bounds(arch, r, s)
-    return CheckpointRanks(checkpoint.step, checkpoint.loss, {p: res.rank for p, res in results.items()}, floats,
+    exact = {p: res.rank for p, res in results.items()}
+    audit = float_audit(net, data, TABLE_CONVENTIONS)
+    conventions = tuple((TABLE_COLUMN.get(res.convention.name, res.convention.name),
+                         "ok" if all(res.ranks[p] == exact[p] for p in PARTS) else
+                         "NO " + "/".join(f"{res.ranks[p]}*" if res.ranks[p] != exact[p] else str(res.ranks[p])
+                                          for p in PARTS))
+                        for res in audit.results)
+    return CheckpointRanks(checkpoint.step, checkpoint.loss, exact, floats,
                            all(res.certified for res in results.values()), r, s,
-                           {"outer": b.outer, "functional": b.functional, "loss": b.loss}, b.source)
+                           {"outer": b.outer, "functional": b.functional, "loss": b.loss}, b.source, conventions)
 
 
 def training_ranks(arch: Architecture, n: int, checkpoints: Sequence[int], seed: int = 0, lr: float = 0.01,
@@ -194,4 +204,5 @@ def measure_training(point: Any, seed: int) -> Any:
     (checkpoint,) = gradient_descent(point.arch, data, [point.value], TRAINING_LR, seed)
     row = checkpoint_ranks(point.arch, data, checkpoint)
     bounds = PartRanks(**row.bounds) if row.bounds else None
-    return InstanceResult(seed, PartRanks(**row.exact), row.r, row.s, row.certified, bounds, row.bound_source)
+    return InstanceResult(seed, PartRanks(**row.exact), row.r, row.s, row.certified, bounds, row.bound_source,
+                          row.conventions)

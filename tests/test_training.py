@@ -55,3 +55,15 @@ def test_exact_ranks_and_bounds_at_checkpoints():
         for part in ("outer", "functional", "loss"):
             assert row.exact[part] <= row.bounds[part]
     assert rows[0].exact == rows[-1].exact  # exact rank of H_F does not fall while residuals are non-zero
+
+
+def test_training_checkpoints_carry_float_conventions():
+    """Each checkpoint carries every float convention's verdict: all agree at the start, numpy's
+    default breaks late in training, while the certified exact ranks stay put."""
+    from symhess.training import TRAINING_SAMPLES, training_arch, training_ranks
+
+    arch = training_arch(0)
+    start, late = training_ranks(arch, TRAINING_SAMPLES, [0, 3000], seed=0)
+    assert start.exact == late.exact
+    assert dict(start.conventions)["numpy=torch=jax64"] == "ok"
+    assert dict(late.conventions)["numpy=torch=jax64"].startswith("NO")
