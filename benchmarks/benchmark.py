@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="target parameter counts")
     ap.add_argument("--cap", type=float, default=120.0, help="sympy time cap in seconds (default 120)")
     ap.add_argument("--timeout", type=float, default=3600.0, help="cap for the exact/float64 runs")
-    ap.add_argument("--certify-limit", type=int, default=2500, help="certify up to this p (the library default)")
+    ap.add_argument("--certify-limit", type=int, default=10000, help="certify up to this p (the library default)")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-sympy", action="store_true", help="skip sympy")
     ap.add_argument("--sympy-max", type=int, default=2000, help="skip sympy above this p (it would hit the cap)")
