@@ -537,6 +537,30 @@ class HessianRanks:
                 "memory_estimate_bytes": self.memory_estimate_bytes, "certify_limit": self.certify_limit}
 
 
+def _loss_in_place(A: IntegerHessians) -> IntegerHessians:
+    """``A`` whose ``outer`` is replaced by ``s_y ĴᵀĴ + F̂`` computed in place (int64, when proven below
+    ``2^62``) and whose ``functional`` is dropped; ``integer("loss")`` is then that matrix."""
+    O, F, s = A.outer, A.functional, A.target_scale
+    if (O is None or F is None or O.dtype != np.int64 or F.dtype != np.int64
+            or max_abs(O) * s + max_abs(F) >= INT64_LIMIT):
+        return A
+    O *= s
+    O += F
+    del F
+    return _LossOnly(A.arch, A.n, A.jacobian, O, None, A.output_scale, A.target_scale, A.arithmetic)
+
+
+class _LossOnly(IntegerHessians):
+    """:class:`IntegerHessians` holding only ``H_L``'s integer matrix (in the ``outer`` slot)."""
+
+    def integer(self, name: str) -> np.ndarray:
+        if name == "loss":
+            return self.outer
+        if name == "jacobian":
+            return self.jacobian
+        raise ValueError(f"only the loss Hessian was kept, not {name!r}")
+
+
 def _finite(m: np.ndarray, name: str) -> np.ndarray:
     """``m`` if it is finite; the float64 baseline overflowed (inf or nan) otherwise: refuse it rather than rank garbage."""
     if not np.isfinite(m).all():
@@ -582,6 +606,8 @@ def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", 
         A = assemble(net, data, functional=bool(wanted & {"functional", "loss"}),
                      outer="loss" in wanted or ("outer" in wanted and not via_jacobian),
                      arithmetic="float64" if method == "float64" else "exact")
+    if wanted == {"loss"} and method == "exact":
+        A = _loss_in_place(A)  # H_L alone: drop ĴᵀĴ and F̂ (one p × p matrix less at the peak)
     seconds = {"assembly": time.perf_counter() - start}
     certify = p <= certify_limit
 

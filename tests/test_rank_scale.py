@@ -148,3 +148,17 @@ def test_kernel_certificate_too_big_for_the_memory_limit_switches_to_schur():
     assert res.certified and res.details["certificate"] == "schur"
     assert res.rank == integer_rank(a).rank == 5
     assert integer_rank(a).details["certificate"] == "kernel"
+
+
+def test_loss_alone_is_built_in_place_and_equal():
+    from symhess.assembly import assemble, hessian_ranks
+    from symhess.data import random_dataset
+    from symhess.networks import Architecture, ConvLayer, random_network
+
+    arch = Architecture(8, (ConvLayer(3, 3), ConvLayer(2, 3)), 2, "linear")
+    net, data = random_network(arch, 1), random_dataset(arch, 5, 1)
+    full = hessian_ranks(net, data)
+    alone = hessian_ranks(net, data, parts=("loss",))
+    assert alone.ranks["loss"].rank == full.ranks["loss"].rank and alone.certified
+    H = assemble(net, data).integer("loss")
+    assert integer_rank(H).rank == alone.ranks["loss"].rank
