@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symhess.rank import as_fmpz_mat, exact_rank, integer_rank
+from symhess.rank import exact_rank, integer_array, integer_rank
 
 from .framework import CheckResult, Claim, compare_exact, each_seed, generic_draw
 from .instances import Instance, conv_arch
@@ -29,14 +29,6 @@ STATEMENT = ("exact_rank/integer_rank with certify=False equal the certified ran
 UNLUCKY = 2 ** 61 - 1
 
 
-def _integer(M) -> np.ndarray:
-    N = as_fmpz_mat(M)
-    out = np.empty((N.nrows(), N.ncols()), dtype=object)
-    for i, row in enumerate(N.tolist()):
-        out[i, :] = [int(v) for v in row]
-    return out
-
-
 def check_seed(inst: Instance, seed: int, label: str) -> list[CheckResult]:
     d = generic_draw(inst, seed)
     out = []
@@ -46,7 +38,7 @@ def check_seed(inst: Instance, seed: int, label: str) -> list[CheckResult]:
         mc = exact_rank(M, certify=False, seed=seed)
         out.append(compare_exact(NAME, f"{label} [{part}: Monte Carlo = certified]", [certified, "monte-carlo"],
                                  [mc.rank, mc.path]))
-        N = _integer(M)
+        N = integer_array(M)
         rows, cols = N.shape
         padded = np.zeros((rows + 1, cols + 1), dtype=object)
         padded[:rows, :cols] = N

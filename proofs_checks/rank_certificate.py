@@ -28,7 +28,7 @@ import flint
 import numpy as np
 
 from symhess.networks import Architecture, ConvLayer
-from symhess.rank import _pivots, as_fmpz_mat, integer_rank, random_prime
+from symhess.rank import _pivots, integer_array, integer_rank, random_prime
 
 from .framework import CheckResult, Claim, compare_exact, each_seed, generic_draw
 from .instances import Instance
@@ -42,19 +42,11 @@ UNLUCKY = 2 ** 61 - 1
 """A Mersenne prime, used as the manufactured unlucky prime."""
 
 
-def _integer(M: flint.fmpq_mat) -> np.ndarray:
-    N = as_fmpz_mat(M)
-    out = np.empty((N.nrows(), N.ncols()), dtype=object)
-    for i, row in enumerate(N.tolist()):
-        out[i, :] = [int(v) for v in row]
-    return out
-
-
 def check_seed(inst: Instance, seed: int, label: str) -> list[CheckResult]:
     d = generic_draw(inst, seed)
     out = []
     for part in ("outer", "functional"):
-        N = _integer(d.hessians.part(part))
+        N = integer_array(d.hessians.part(part))
         r = d.rank(part)
         if r == 0:
             continue

@@ -93,6 +93,15 @@ class CertificateError(ArithmeticError):
     """No prime gave a verified kernel within ``max_tries``: the rank is *not* certified (never guessed)."""
 
 
+def integer_array(a: Any) -> np.ndarray:
+    """:func:`as_fmpz_mat` as a numpy object array of Python ints (the input of :func:`integer_rank`)."""
+    N = as_fmpz_mat(a)
+    out = np.empty((N.nrows(), N.ncols()), dtype=object)
+    for i, row in enumerate(N.tolist()):
+        out[i, :] = [int(v) for v in row]
+    return out
+
+
 def _prime_stream(rng: random.Random, forced: Sequence[int]) -> Iterator[int]:
     """``forced`` primes first, in order, then random ones (the seam that lets tests inject an unlucky prime)."""
     for q in forced:
