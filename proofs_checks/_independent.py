@@ -32,6 +32,7 @@ from typing import Sequence
 import flint
 
 from symhess.data import Dataset
+from symhess.hessians import HessianParts
 from symhess.networks import Network
 from symhess.symbolic import network_outputs
 
@@ -42,19 +43,11 @@ def _fmpq(v) -> flint.fmpq:
 
 
 @dataclass(frozen=True, eq=False)
-class DifferenceHessians:
-    """Exact ``J`` (``nK × p``, rows sample-major), ``H_O = JᵀJ/n``, ``H_F`` and ``H_L`` by differences."""
+class DifferenceHessians(HessianParts):
+    """Exact ``J`` (``nK × p``, rows sample-major), ``H_O = JᵀJ/n``, ``H_F`` and ``H_L`` by differences
+    (the parts interface of :class:`symhess.hessians.HessianParts`, computed independently of it)."""
 
     jacobian: flint.fmpq_mat
-    outer: flint.fmpq_mat
-    functional: flint.fmpq_mat
-
-    @property
-    def loss(self) -> flint.fmpq_mat:
-        return self.outer + self.functional
-
-    def part(self, name: str) -> flint.fmpq_mat:
-        return {"outer": self.outer, "functional": self.functional, "loss": self.loss}[name]
 
 
 def _shifted(net: Network, theta: list, shifts: Sequence[tuple[int, int]]) -> Network:
@@ -101,4 +94,4 @@ def difference_hessians(net: Network, data: Dataset, functional: bool = True) ->
     J = flint.fmpq_mat(rows)
     scale = flint.fmpq(1, n)
     F = flint.fmpq_mat(hf) * scale if functional else flint.fmpq_mat(p, p)
-    return DifferenceHessians(J, (J.transpose() * J) * scale, F)
+    return DifferenceHessians(net.arch, (J.transpose() * J) * scale, F, J)

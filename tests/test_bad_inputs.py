@@ -43,15 +43,7 @@ EXTRA_ADDRESS_SPACE = 2 * 2**30  # a case may map at most this much beyond what 
 HAVE_TORCH = not os.environ.get("SYMHESS_NO_TORCH") and importlib.util.find_spec("torch") is not None
 torch: Any = None  # imported by the batch process (prewarm), never at pytest collection
 
-MODEL = {
-    "input_dim": 5, "activation": "linear",
-    "layers": [
-        {"type": "conv1d", "weight": [[[1, -2, 1]], [[2, 1, "1/2"]]], "stride": 1, "padding": 0},
-        {"type": "linear", "weight": [[1, 0, 2, -1, 1, 3], [0, 1, -1, 2, 2, 1]]},
-    ],
-}
-DATA = {"inputs": [[1, 0, 2, -1, 3], [0, 1, 1, 2, -2], [2, -1, 0, 1, 1]],
-        "targets": [[1, 0], [0, 1], ["1/3", 2]]}
+from cli_fixtures import DATA, MODEL  # noqa: E402
 DEEP = 100_000
 BIG_INT = "9" * 5001
 

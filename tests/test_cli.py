@@ -12,15 +12,7 @@ from symhess.cli import main
 from symhess.exchange import dataset_from_json, network_from_json
 from symhess.symbolic import direct_hessians
 
-MODEL = {
-    "input_dim": 5, "activation": "linear",
-    "layers": [
-        {"type": "conv1d", "weight": [[[1, -2, 1]], [[2, 1, "1/2"]]], "stride": 1, "padding": 0},
-        {"type": "linear", "weight": [[1, 0, 2, -1, 1, 3], [0, 1, -1, 2, 2, 1]]},
-    ],
-}
-DATA = {"inputs": [[1, 0, 2, -1, 3], [0, 1, 1, 2, -2], [2, -1, 0, 1, 1]],
-        "targets": [[1, 0], [0, 1], ["1/3", 2]]}
+from cli_fixtures import DATA, MODEL
 
 
 @pytest.fixture
