@@ -1,0 +1,209 @@
+"""Exact MSE Hessians of any :class:`~symhess.nets.sequential.SequentialNetwork` (Eq. 1 for all layer types).
+
+Same conventions as :mod:`symhess.hessian.hessians`: ``L(θ) = (1/n) Σ_i ½‖F(x_i) − y_i‖²``,
+``H_O = (1/n) Σ_i J_iᵀ J_i``, ``H_F = (1/n) Σ_i Σ_c r_ic ∇²F_c(x_i)``, exact in FLINT ``fmpq_mat``.
+
+Every layer is, at the current point, a linear map of its input: a weight layer
+``z = T(W) h + B b`` (``T`` from the layer's index map), a parameter-free layer ``z = M(h) h``
+(its :class:`~symhess.nets.layers.base.LocalMap`, constant near a kink-free point). Write
+``A_{>q} = ∂F/∂(output of layer q)`` (``A_{>last} = I_K``, ``A_{>q-1} = A_{>q} M_q``) and, for a
+weight layer ``l`` with input ``h``,
+
+    U_l(h) = ∂(T(W) h)/∂vec_r W,   U_l(h)[a, idx[a, c]] = h[c];   ∂z/∂b = B,
+    V_l(g) = U_l(·)ᵀ contracted with g:  V_l(g)[idx[a, c], c] = g[a].
+
+Then ``J_i = [A_{>l} U_l(h_{l-1}) | A_{>l} B_l]_l`` and, since ``F`` is affine in each layer's
+parameters with the pieces fixed (``∂²F/∂θ_l² = 0``), the functional Hessian has only the
+off-diagonal layer blocks, for weight layers ``l`` before ``m``:
+
+    H_F^{(m,l)} = (1/n) Σ_i [V_m(A_{>m}ᵀ r_i) ; 0_bias] · D_{m,l},
+    D_{m,l} = ∂(input of m)/∂θ_l = M_{m-1} ⋯ M_{l+1} [U_l(h_{l-1}) | B_l],
+
+(the bias rows of ``m`` are zero: ``∂F/∂b_m`` does not depend on earlier parameters). This is
+the 1D production route of :mod:`symhess.hessian.hessians` with the Toeplitz matrices, ReLU
+masks, pooling maps and biases all seen through one interface; on a 1D network it gives the
+same matrices entry for entry (``tests/test_sequential.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Iterator, Sequence
+
+import flint
+import numpy as np
+
+from ..linalg.matrices import block_matrix, to_fmpq_mat, vstack
+from ..nets.data import Dataset
+from ..nets.layers import WEIGHT_LAYERS
+from ..nets.layers.base import kink_error
+from ..nets.sequential import PlacedLayer, SequentialNetwork
+from ..scalars import InputError
+from .hessians import HessianParts
+
+
+def weight_matrix(placed: PlacedLayer, weight: np.ndarray) -> np.ndarray:
+    """``T(W)`` (``out × in`` object array): ``T[a, c] = vec_r(W)[idx[a, c]]``, zero where ``idx = -1``."""
+    idx = placed.layer.index_map(placed.in_shape)
+    flat = np.append(weight.reshape(-1), Fraction(0))  # idx = -1 reads the appended zero
+    return flat[idx]
+
+
+def input_jacobian(placed: PlacedLayer, h: np.ndarray) -> np.ndarray:
+    """``[U_l(h) | B_l]`` (``out × num_params``): ``∂z/∂(vec_r W, b)`` at layer input ``h``."""
+    idx = placed.layer.index_map(placed.in_shape)
+    out = np.full((placed.out_size, placed.num_params), Fraction(0), dtype=object)
+    a, c = np.nonzero(idx >= 0)
+    np.add.at(out, (a, idx[a, c]), h[c])
+    if placed.bias_shape is not None:
+        bias = placed.layer.bias_map(placed.in_shape)
+        out[np.arange(placed.out_size), placed.num_weights + bias] = Fraction(1)
+    return out
+
+
+def output_jacobian(placed: PlacedLayer, g: np.ndarray) -> np.ndarray:
+    """``[V_l(g) ; 0]`` (``num_params × in``): ``V_l(g)[idx[a, c], c] = Σ g[a]``, bias rows zero."""
+    idx = placed.layer.index_map(placed.in_shape)
+    out = np.full((placed.num_params, placed.in_size), Fraction(0), dtype=object)
+    a, c = np.nonzero(idx >= 0)
+    np.add.at(out, (idx[a, c], c), g[a])
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class SamplePass:
+    """One sample: the input of every layer (flat), every layer's local map ``M_q`` and the output."""
+
+    inputs: list[np.ndarray]
+    maps: list[flint.fmpq_mat]
+    output: np.ndarray
+
+
+def _frozen_outputs(placed: PlacedLayer, h: np.ndarray, frozen: np.ndarray) -> np.ndarray:
+    """A bias-free weight-layer output is frozen when its receptive field is all frozen zeros."""
+    if placed.bias_shape is not None:
+        return np.zeros(placed.out_size, dtype=bool)
+    live = ~(frozen & np.array([v == 0 for v in h], dtype=bool))
+    idx = placed.layer.index_map(placed.in_shape)
+    return ~((idx >= 0) & live[np.newaxis, :]).any(axis=1)
+
+
+def sample_pass(net: SequentialNetwork, x: Sequence, sample: int | None = None,
+                matrices: dict[int, tuple[np.ndarray, flint.fmpq_mat]] | None = None) -> SamplePass:
+    """Forward pass of one flat input ``x``; a kink raises :class:`~symhess.nets.layers.base.KinkError`."""
+    params = {p.position: wb for p, wb in zip(net.arch.layers, net.params)}
+    matrices = weight_matrices(net) if matrices is None else matrices
+    h = np.array(list(x), dtype=object)
+    frozen = np.ones(len(h), dtype=bool)
+    inputs, maps = [], []
+    for placed in net.arch.placed:
+        inputs.append(h)
+        if placed.has_params:
+            T, T_mat = matrices[placed.position]
+            z = T.dot(h)
+            bias = params[placed.position][1]
+            if bias is not None:
+                z = z + bias[placed.layer.bias_map(placed.in_shape)]
+            frozen = _frozen_outputs(placed, h, frozen)
+            maps.append(T_mat)
+        else:
+            local = placed.layer.local_map(h, placed.in_shape, frozen)
+            if local.kinks:
+                raise kink_error(f"layer {placed.position} ({placed.layer.name}) input", placed.out_shape,
+                                 list(local.kinks), sample)
+            z = local.matrix.dot(h)
+            frozen = local.frozen
+            maps.append(to_fmpq_mat(local.matrix))
+        h = z
+    return SamplePass(inputs, maps, h)
+
+
+def weight_matrices(net: SequentialNetwork) -> dict[int, tuple[np.ndarray, flint.fmpq_mat]]:
+    """``T(W)`` of each weight layer (by position), as an object array and as ``fmpq_mat``."""
+    out = {}
+    for placed, (w, _) in zip(net.arch.layers, net.params):
+        T = weight_matrix(placed, w)
+        out[placed.position] = (T, to_fmpq_mat(T))
+    return out
+
+
+def _fractions(m: flint.fmpq_mat) -> np.ndarray:
+    """The entries of ``m`` (row-major) as an object array of ``Fraction``."""
+    return np.array([Fraction(int(v.p), int(v.q)) for v in m.entries()], dtype=object)
+
+
+def _identity(n: int) -> flint.fmpq_mat:
+    return flint.fmpq_mat(n, n, [int(i == j) for i in range(n) for j in range(n)])
+
+
+def backward_maps(net: SequentialNetwork, sp: SamplePass) -> list[flint.fmpq_mat]:
+    """``A_{>q}`` for every layer position ``q`` (``K × out_size_q``)."""
+    placed = net.arch.placed
+    A: list[flint.fmpq_mat] = [None] * len(placed)  # type: ignore[list-item]
+    A[-1] = _identity(net.arch.outputs)
+    for q in range(len(placed) - 1, 0, -1):
+        A[q - 1] = A[q] * sp.maps[q]
+    return A
+
+
+def samples(net: SequentialNetwork, data: Dataset) -> Iterator[tuple[SamplePass, list[flint.fmpq_mat]]]:
+    """Forward and backward quantities of every sample."""
+    data.check_fits(net.arch)
+    mats = weight_matrices(net)
+    for i, x in enumerate(data.inputs):
+        sp = sample_pass(net, x, sample=i, matrices=mats)
+        yield sp, backward_maps(net, sp)
+
+
+def sample_jacobian(net: SequentialNetwork, sp: SamplePass, A: list[flint.fmpq_mat]) -> flint.fmpq_mat:
+    """``J_i`` (``K × p``)."""
+    blocks = [A[p.position] * to_fmpq_mat(input_jacobian(p, sp.inputs[p.position])) for p in net.arch.layers]
+    from_blocks = block_matrix([blocks], [net.arch.outputs], [p.num_params for p in net.arch.layers])
+    return from_blocks
+
+
+def jacobian(net: SequentialNetwork, data: Dataset) -> flint.fmpq_mat:
+    """``J = [J_1; …; J_n]`` (``nK × p``)."""
+    return vstack([sample_jacobian(net, sp, A) for sp, A in samples(net, data)])
+
+
+def sequential_hessians(net: SequentialNetwork, data: Dataset,
+                        residuals: Sequence[Sequence] | None = None) -> HessianParts:
+    """Exact ``H_O`` and ``H_F`` (``H_L`` = their sum); ``residuals`` replace ``F(x_i) − y_i`` in ``H_F``."""
+    arch = net.arch
+    if residuals is not None and (len(residuals) != data.n or any(len(r) != arch.outputs for r in residuals)):
+        raise InputError("residuals", f"{data.n} vectors of length K = {arch.outputs}",
+                         [len(r) for r in residuals])
+    weight_layers = arch.layers
+    L, p = len(weight_layers), arch.num_params
+    blocks: dict[tuple[int, int], flint.fmpq_mat] = {}
+    jacobians = []
+    for i, (sp, A) in enumerate(samples(net, data)):
+        y = data.targets[i]
+        r = np.array(list(residuals[i]) if residuals is not None else list(sp.output - y), dtype=object)
+        r_mat = to_fmpq_mat(r)
+        ujs = [to_fmpq_mat(input_jacobian(pl, sp.inputs[pl.position])) for pl in weight_layers]
+        jacobians.append(block_matrix([[A[pl.position] * u for pl, u in zip(weight_layers, ujs)]],
+                                      [arch.outputs], [pl.num_params for pl in weight_layers]))
+        for l, pl in enumerate(weight_layers):
+            D = ujs[l]  # ∂(output of layer l)/∂θ_l
+            for q in range(pl.position + 1, len(arch.placed)):
+                later = arch.placed[q]
+                if later.has_params:
+                    m = later.index - 1
+                    g = A[q].transpose() * r_mat
+                    V = to_fmpq_mat(output_jacobian(later, _fractions(g)))
+                    term = V * D
+                    blocks[(m, l)] = blocks[(m, l)] + term if (m, l) in blocks else term
+                D = sp.maps[q] * D
+    scale = flint.fmpq(1, data.n)
+    grid: list[list[flint.fmpq_mat | None]] = [[None] * L for _ in range(L)]
+    for (m, l), blk in blocks.items():
+        grid[m][l] = blk * scale
+        grid[l][m] = (blk * scale).transpose()
+    sizes = [pl.num_params for pl in weight_layers]
+    J = vstack(jacobians)
+    outer = (J.transpose() * J) * scale
+    functional = block_matrix(grid, sizes, sizes) if L > 1 else flint.fmpq_mat(p, p)
+    return HessianParts(arch, outer, functional)

@@ -1,0 +1,40 @@
+"""The ReLU activation, ``h = max(z, 0)`` entrywise, as a piecewise-linear layer.
+
+Local map at ``z``: ``Λ = diag([z > 0])`` (Eq. 3's ``Λ^l``). ``z_u = 0`` is a kink unless
+unit ``u`` is frozen (:class:`~.base.LocalMap`); a frozen zero gets mask ``0``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .base import LocalMap, Shape, size
+
+
+@dataclass(frozen=True)
+class ReLU:
+    """``max(z, 0)``; keeps the shape."""
+
+    name = "ReLU"
+
+    def out_shape(self, in_shape: Shape, where: str = "layer") -> Shape:
+        return tuple(in_shape)
+
+    def local_map(self, x: np.ndarray, in_shape: Shape, frozen: np.ndarray) -> LocalMap:
+        n = size(in_shape)
+        M = np.full((n, n), Fraction(0), dtype=object)
+        positive = np.array([v > 0 for v in x], dtype=bool)
+        M[np.arange(n)[positive], np.arange(n)[positive]] = Fraction(1)
+        kinks = tuple(int(u) for u in range(n) if x[u] == 0 and not frozen[u])
+        return LocalMap(M, kinks, frozen | (np.array([v < 0 for v in x], dtype=bool)))
+
+    def pattern(self, x: np.ndarray) -> np.ndarray:
+        """The 0/1 mask ``[x > 0]`` (same shape as ``x``)."""
+        return np.vectorize(lambda v: 1 if v > 0 else 0, otypes=[object])(x)
+
+    def forward(self, x: np.ndarray, pattern: np.ndarray | None = None) -> np.ndarray:
+        """``mask · x`` with the given mask (default: ``x``'s own)."""
+        return (self.pattern(x) if pattern is None else pattern) * x

@@ -1,0 +1,130 @@
+"""What every layer module shares: shapes, window tables, the local-map record, kinks.
+
+A layer is a frozen dataclass (its hyper-parameters, like a ``torch.nn`` module without
+weights). Placed in a network it sees an input of shape ``in_shape`` (one sample, torch's
+layout without the batch axis: ``(C, L)``, ``(C, H, W)`` or ``(N,)`` after ``Flatten``) and
+every tensor is handled *flattened in torch's row-major order* (``vec_r``). Two kinds:
+
+* **weight layers** (:mod:`.conv`, :mod:`.dense`) are affine in their input and their
+  parameters: ``z = T(W) h + B b`` with ``T(W)[a, c] = vec_r(W)[idx[a, c]]`` (``idx = -1``:
+  structurally zero). ``idx`` is the layer's *index map*: Lemma 1 says
+  ``∂vec_r T/∂vec_r W`` is the 0/1 matrix with a one at ``((a, c), idx[a, c])``, and the
+  index map is that matrix stored sparsely. ``B[a, β] = [bias_map[a] = β]``.
+* **parameter-free layers** (:mod:`.pooling`, :mod:`.activation`) are piecewise linear in
+  their input: at a point ``h`` they act as a *local map* ``M(h)`` (``out × in``), and a
+  point where the piece is not unique (a ReLU input exactly 0, a tie in a max-pool window)
+  is a *kink*, where the loss is not twice differentiable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ...scalars import InputError
+
+Shape = tuple[int, ...]
+"""Shape of one sample's tensor, e.g. ``(C, L)`` or ``(C, H, W)``."""
+
+
+def size(shape: Shape) -> int:
+    """Number of entries of a tensor of ``shape``."""
+    return int(math.prod(shape))
+
+
+def check_int(value: object, where: str, minimum: int) -> int:
+    """``value`` as an int ``>= minimum``, else :class:`InputError` naming ``where``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise InputError(where, f"an integer >= {minimum}", value)
+    return int(value)
+
+
+def per_axis(value: int | Sequence[int] | None, dims: int, default: int, where: str, minimum: int) -> tuple[int, ...]:
+    """A per-axis hyper-parameter (``3`` or ``(3, 3)``) as a ``dims``-tuple of ints."""
+    if value is None:
+        return (default,) * dims
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (check_int(value, where, minimum),) * dims
+    values = tuple(value)
+    if len(values) != dims:
+        raise InputError(where, f"{dims} value(s), one per spatial axis", list(values))
+    return tuple(check_int(v, f"{where}[{i}]", minimum) for i, v in enumerate(values))
+
+
+def spatial_output(spatial: Shape, kernel: Shape, stride: Shape, padding: Shape, where: str) -> Shape:
+    """``floor((d + 2 p − k) / s) + 1`` per axis; a kernel larger than the padded input is refused."""
+    out = []
+    for axis, (d, k, s, p) in enumerate(zip(spatial, kernel, stride, padding)):
+        if k > d + 2 * p:
+            raise InputError(f"{where}.kernel_size", f"at most the padded input size {d + 2 * p} on axis {axis}", k)
+        out.append((d + 2 * p - k) // s + 1)
+    return tuple(out)
+
+
+def window_table(spatial: Shape, kernel: Shape, stride: Shape, padding: Shape) -> np.ndarray:
+    """Input positions seen by each output position: ``table[t, j]``, flat (row-major) or ``-1``.
+
+    ``t`` runs over output positions, ``j`` over kernel taps (both row-major); the input
+    position of tap ``j = (j_1, …)`` at output ``t = (t_1, …)`` is ``(s_a t_a + j_a − p_a)_a``,
+    ``-1`` where that falls in the zero padding. Shape ``(prod(out), prod(kernel))``. In 1D this
+    is the support of row ``t`` of the Toeplitz matrix ``T(w)`` (Eq. 2); in 2D the support of
+    the doubly-block Toeplitz matrix (docs/theory.md, Lemma 1 in 2D).
+    """
+    out = spatial_output(spatial, kernel, stride, padding, "layer")
+    table = np.full((size(out), size(kernel)), -1, dtype=np.int64)
+    for t, t_idx in enumerate(np.ndindex(*out)):
+        for j, j_idx in enumerate(np.ndindex(*kernel)):
+            pos = [s * ti + ji - p for ti, ji, s, p in zip(t_idx, j_idx, stride, padding)]
+            if all(0 <= q < d for q, d in zip(pos, spatial)):
+                table[t, j] = int(np.ravel_multi_index(tuple(pos), spatial))
+    return table
+
+
+class KinkError(InputError):
+    """The loss is not twice differentiable here: a ReLU input exactly 0 or a max-pool tie."""
+
+
+KINK_REMEDY = ("no kink (an exactly-zero ReLU input or a tie in a max-pool window: the Hessian is undefined "
+               "there); use other data (--data, --seed) or other weights (generated networks: --redraw N)")
+
+
+def kink_error(where: str, shape: Shape, units: Sequence[int], sample: int | None = None) -> KinkError:
+    """The one-line error for kinks at output ``units`` of the layer named ``where``."""
+    what = (f"sample {sample}, " if sample is not None else "") + describe_unit(shape, units[0])
+    more = f" (and {len(units) - 1} more)" if len(units) > 1 else ""
+    return KinkError(where, KINK_REMEDY, f"kink at {what}{more}")
+
+
+@dataclass(frozen=True, eq=False)
+class LocalMap:
+    """A parameter-free layer at one input point: ``out = matrix · in`` near that point.
+
+    ``matrix``: object array ``(out_size, in_size)`` of exact entries. ``kinks``: output units
+    at which the piece is not unique *and* the choice matters (the layer is not differentiable
+    there as a function of the parameters). ``frozen``: bool ``(out_size,)``.
+
+    **Frozen units.** A unit is *frozen* when its value does not depend on ``θ`` in a
+    neighbourhood of the current parameters: every input entry, a ReLU output whose input is
+    negative or frozen, a max over a window whose maximal entries are all frozen, an average
+    of frozen entries, and a bias-free weight-layer output whose receptive field is all frozen
+    zeros (the 1D "structurally dead unit" of :func:`symhess.nets.toeplitz.kink_units`). A
+    tie or a zero among frozen values is not a kink: the derivatives of every piece vanish
+    there, so the Hessian does not depend on the piece chosen.
+    """
+
+    matrix: np.ndarray
+    kinks: tuple[int, ...] = ()
+    frozen: np.ndarray | None = None
+    """Output units whose value is locally independent of the parameters (see :func:`frozen_units`)."""
+
+
+def describe_unit(shape: Shape, unit: int) -> str:
+    """``channel c, position (i, j)`` for a flat unit of an output of ``shape``."""
+    idx = np.unravel_index(unit, shape)
+    if len(shape) == 1:
+        return f"unit {int(idx[0])}"
+    pos = tuple(int(v) for v in idx[1:])
+    return f"channel {int(idx[0])}, position {pos[0] if len(pos) == 1 else pos}"
