@@ -38,7 +38,7 @@ from ..linalg.matrices import block_matrix, to_fmpq_mat, vstack
 from ..nets.data import Dataset
 from ..nets.layers import WEIGHT_LAYERS
 from ..nets.layers.base import kink_error
-from ..nets.sequential import PlacedLayer, SequentialNetwork
+from ..nets.sequential import PlacedLayer, SequentialNetwork, parameter_derivative, toeplitzed
 from ..scalars import InputError
 from .hessians import HessianParts
 
@@ -207,3 +207,18 @@ def sequential_hessians(net: SequentialNetwork, data: Dataset,
     outer = (J.transpose() * J) * scale
     functional = block_matrix(grid, sizes, sizes) if L > 1 else flint.fmpq_mat(p, p)
     return HessianParts(arch, outer, functional)
+
+
+def pulled_back_hessians(net: SequentialNetwork, data: Dataset) -> HessianParts:
+    """Route (a), Prop. 4 for any layer stack: ``H = Dᵀ Ĥ D`` with ``Ĥ`` the Toeplitzed network's Hessians.
+
+    ``Ĥ`` (size ``Σ_l out_l in_l (+ out_l)``) comes from :func:`sequential_hessians` on
+    :func:`~symhess.nets.sequential.toeplitzed`; ``D = blockdiag_l`` of
+    :func:`~symhess.nets.sequential.parameter_derivative` (Lemma 1 and the bias maps).
+    """
+    hat = sequential_hessians(toeplitzed(net), data)
+    derivs = [to_fmpq_mat(parameter_derivative(p)) for p in net.arch.layers]
+    D = block_matrix([[d if i == j else None for j, d in enumerate(derivs)] for i in range(len(derivs))],
+                     [d.nrows() for d in derivs], [d.ncols() for d in derivs])
+    Dt = D.transpose()
+    return HessianParts(net.arch, Dt * hat.outer * D, Dt * hat.functional * D)

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..scalars import Exact, InputError, exact
 from .architecture import Architecture, ConvLayer, Network, random_exact
-from .layers import PARAMETER_FREE, WEIGHT_LAYERS, Conv, Dense, Flatten, Layer, ReLU
+from .layers import PARAMETER_FREE, WEIGHT_LAYERS, Conv, Dense, Flatten, FreeAffine, Layer, ReLU
 from .layers.base import Shape, check_int, size
 
 
@@ -249,3 +249,33 @@ def from_network(net: Network) -> SequentialNetwork:
     arch = from_architecture(net.arch)
     params = [(w, None) for w in net.weights[:-1]] + [(net.weights[-1].reshape(net.arch.outputs, -1), None)]
     return SequentialNetwork(arch, tuple(params))
+
+
+def toeplitzed(net: SequentialNetwork) -> SequentialNetwork:
+    """Prop. 4's Toeplitzed network: each weight layer becomes :class:`FreeAffine` at ``T̂ = T(W)``, ``b̂ = B b``."""
+    modules = [FreeAffine(p.out_shape, p.bias_shape is not None) if p.has_params else p.layer
+               for p in net.arch.placed]
+    arch = SequentialArchitecture(net.arch.input_shape, tuple(modules))
+    params = []
+    for p, (w, b) in zip(net.arch.layers, net.params):
+        idx = p.layer.index_map(p.in_shape)
+        T = np.append(w.reshape(-1), 0)[idx]
+        params.append((T, None if b is None else b[p.layer.bias_map(p.in_shape)]))
+    return SequentialNetwork(arch, tuple(params))
+
+
+def parameter_derivative(placed: PlacedLayer) -> np.ndarray:
+    """``D_l = ∂(vec_r T̂, b̂)/∂(vec_r W, b)`` (0/1, ``(out·in + out) × num_params`` or without bias rows).
+
+    The weight part is Lemma 1's ``∂vec_r T/∂vec_r W`` (a one at ``((a, c), idx[a, c])``), the bias
+    part the bias map ``B``.
+    """
+    idx = placed.layer.index_map(placed.in_shape)
+    rows = idx.size + (placed.out_size if placed.bias_shape is not None else 0)
+    D = np.zeros((rows, placed.num_params), dtype=np.int64)
+    flat = idx.reshape(-1)
+    hit = np.nonzero(flat >= 0)[0]
+    D[hit, flat[hit]] = 1
+    if placed.bias_shape is not None:
+        D[idx.size + np.arange(placed.out_size), placed.num_weights + placed.layer.bias_map(placed.in_shape)] = 1
+    return D

@@ -5,6 +5,7 @@
 * :mod:`.pooling` — ``AvgPool`` (linear), ``MaxPool`` (piecewise linear, ties are kinks).
 * :mod:`.activation` — ``ReLU``.
 * :mod:`.flatten` — ``Flatten``.
+* :mod:`.free` — ``FreeAffine``, the Toeplitzed layer of Prop. 4 (every matrix entry free).
 * :mod:`.base` — shapes, window tables, :class:`~.base.LocalMap`, frozen units.
 
 A new layer type is one new module here implementing either the weight-layer interface
@@ -18,11 +19,12 @@ from .base import LocalMap, Shape
 from .conv import Conv, conv1d, conv2d
 from .dense import Dense
 from .flatten import Flatten
+from .free import FreeAffine
 from .pooling import AvgPool, MaxPool
 
-WEIGHT_LAYERS = (Conv, Dense)
+WEIGHT_LAYERS = (Conv, Dense, FreeAffine)
 PARAMETER_FREE = (AvgPool, MaxPool, ReLU, Flatten)
-Layer = Conv | Dense | AvgPool | MaxPool | ReLU | Flatten
+Layer = Conv | Dense | FreeAffine | AvgPool | MaxPool | ReLU | Flatten
 
-__all__ = ["AvgPool", "Conv", "Dense", "Flatten", "Layer", "LocalMap", "MaxPool", "PARAMETER_FREE", "ReLU",
+__all__ = ["AvgPool", "Conv", "Dense", "Flatten", "FreeAffine", "Layer", "LocalMap", "MaxPool", "PARAMETER_FREE", "ReLU",
            "Shape", "WEIGHT_LAYERS", "conv1d", "conv2d"]
