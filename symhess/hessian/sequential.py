@@ -40,6 +40,7 @@ from ..nets.layers import WEIGHT_LAYERS
 from ..nets.layers.base import kink_error
 from ..nets.sequential import PlacedLayer, SequentialNetwork, parameter_derivative, toeplitzed
 from ..scalars import InputError
+from .assembly import IntegerHessians, shrink
 from .hessians import HessianParts
 
 
@@ -156,36 +157,72 @@ def samples(net: SequentialNetwork, data: Dataset) -> Iterator[tuple[SamplePass,
         yield sp, backward_maps(net, sp)
 
 
-def sample_jacobian(net: SequentialNetwork, sp: SamplePass, A: list[flint.fmpq_mat]) -> flint.fmpq_mat:
-    """``J_i`` (``K × p``)."""
-    blocks = [A[p.position] * to_fmpq_mat(input_jacobian(p, sp.inputs[p.position])) for p in net.arch.layers]
-    from_blocks = block_matrix([blocks], [net.arch.outputs], [p.num_params for p in net.arch.layers])
-    return from_blocks
+def parameter_jacobians(net: SequentialNetwork, sp: SamplePass) -> list[flint.fmpq_mat]:
+    """``[U_l(h_{l-1}) | B_l]`` of every weight layer ``l`` (``out_l × p_l``) for one sample."""
+    return [to_fmpq_mat(input_jacobian(p, sp.inputs[p.position])) for p in net.arch.layers]
+
+
+def sample_jacobian(net: SequentialNetwork, A: list[flint.fmpq_mat], ujs: list[flint.fmpq_mat]) -> flint.fmpq_mat:
+    """``J_i = [A_{>l} U_l | A_{>l} B_l]_l`` (``K × p``)."""
+    blocks = [A[p.position] * u for p, u in zip(net.arch.layers, ujs)]
+    return block_matrix([blocks], [net.arch.outputs], [p.num_params for p in net.arch.layers])
 
 
 def jacobian(net: SequentialNetwork, data: Dataset) -> flint.fmpq_mat:
     """``J = [J_1; …; J_n]`` (``nK × p``)."""
-    return vstack([sample_jacobian(net, sp, A) for sp, A in samples(net, data)])
+    return vstack([sample_jacobian(net, A, parameter_jacobians(net, sp)) for sp, A in samples(net, data)])
+
+
+@dataclass(frozen=True, eq=False)
+class SequentialHessians(HessianParts):
+    """:class:`~symhess.hessian.hessians.HessianParts` with the stacked Jacobian ``J`` (``nK × p``)."""
+
+    jacobian: flint.fmpq_mat | None = None
+    n: int = 1
+
+    def integers(self) -> IntegerHessians:
+        """The same matrices as :class:`~symhess.hessian.assembly.IntegerHessians` (integers and scales).
+
+        ``S`` = common denominator of ``J`` (``Ĵ = S J``), ``s_y`` = common denominator of
+        ``n S² H_F`` (``F̂ = n S² s_y H_F``): exactly the scales ``IntegerHessians`` documents, so every
+        rank routine of the fast route applies unchanged.
+        """
+        S = _denominator(self.jacobian)
+        J_hat = _integer_array(self.jacobian * S)
+        F_scaled = self.functional * (self.n * S * S)
+        s_y = _denominator(F_scaled)
+        return IntegerHessians(self.arch, self.n, J_hat, None, _integer_array(F_scaled * s_y), S, s_y)
+
+
+def _denominator(m: flint.fmpq_mat) -> int:
+    """Least common denominator of the entries of ``m``."""
+    return int(m.numer_denom()[1]) if m.nrows() and m.ncols() else 1
+
+
+def _integer_array(m: flint.fmpq_mat) -> np.ndarray:
+    """An integer-valued ``fmpq_mat`` as an int64 array when every entry fits, else Python ints."""
+    rows = [[int(v) for v in row] for row in m.numer_denom()[0].tolist()]
+    arr = np.array(rows, dtype=object).reshape(m.nrows(), m.ncols())
+    return shrink(arr)
 
 
 def sequential_hessians(net: SequentialNetwork, data: Dataset,
-                        residuals: Sequence[Sequence] | None = None) -> HessianParts:
-    """Exact ``H_O`` and ``H_F`` (``H_L`` = their sum); ``residuals`` replace ``F(x_i) − y_i`` in ``H_F``."""
+                        residuals: Sequence[Sequence] | None = None) -> SequentialHessians:
+    """Exact ``H_O`` and ``H_F`` (``H_L`` = their sum) and ``J``; ``residuals`` replace ``F(x_i) − y_i`` in ``H_F``."""
     arch = net.arch
     if residuals is not None and (len(residuals) != data.n or any(len(r) != arch.outputs for r in residuals)):
         raise InputError("residuals", f"{data.n} vectors of length K = {arch.outputs}",
                          [len(r) for r in residuals])
     weight_layers = arch.layers
-    L, p = len(weight_layers), arch.num_params
+    L = len(weight_layers)
     blocks: dict[tuple[int, int], flint.fmpq_mat] = {}
     jacobians = []
     for i, (sp, A) in enumerate(samples(net, data)):
         y = data.targets[i]
         r = np.array(list(residuals[i]) if residuals is not None else list(sp.output - y), dtype=object)
         r_mat = to_fmpq_mat(r)
-        ujs = [to_fmpq_mat(input_jacobian(pl, sp.inputs[pl.position])) for pl in weight_layers]
-        jacobians.append(block_matrix([[A[pl.position] * u for pl, u in zip(weight_layers, ujs)]],
-                                      [arch.outputs], [pl.num_params for pl in weight_layers]))
+        ujs = parameter_jacobians(net, sp)
+        jacobians.append(sample_jacobian(net, A, ujs))
         for l, pl in enumerate(weight_layers):
             D = ujs[l]  # ∂(output of layer l)/∂θ_l
             for q in range(pl.position + 1, len(arch.placed)):
@@ -205,8 +242,7 @@ def sequential_hessians(net: SequentialNetwork, data: Dataset,
     sizes = [pl.num_params for pl in weight_layers]
     J = vstack(jacobians)
     outer = (J.transpose() * J) * scale
-    functional = block_matrix(grid, sizes, sizes) if L > 1 else flint.fmpq_mat(p, p)
-    return HessianParts(arch, outer, functional)
+    return SequentialHessians(arch, outer, block_matrix(grid, sizes, sizes), J, data.n)
 
 
 def pulled_back_hessians(net: SequentialNetwork, data: Dataset) -> HessianParts:
