@@ -37,10 +37,11 @@ import numpy as np
 from ..linalg.matrices import block_matrix, to_fmpq_mat, vstack
 from ..nets.data import Dataset
 from ..nets.layers import WEIGHT_LAYERS
-from ..nets.layers.base import kink_error
+from ..nets.layers.base import LocalMap, kink_error
 from ..nets.sequential import PlacedLayer, SequentialNetwork, parameter_derivative, toeplitzed
 from ..scalars import InputError
-from .assembly import IntegerHessians, shrink
+from ..linalg.integer import shrink
+from .assembly import IntegerHessians
 from .hessians import HessianParts
 
 
@@ -81,13 +82,26 @@ class SamplePass:
     output: np.ndarray
 
 
-def _frozen_outputs(placed: PlacedLayer, h: np.ndarray, frozen: np.ndarray) -> np.ndarray:
+def frozen_outputs(placed: PlacedLayer, h: np.ndarray, frozen: np.ndarray) -> np.ndarray:
     """A bias-free weight-layer output is frozen when its receptive field is all frozen zeros."""
     if placed.bias_shape is not None:
         return np.zeros(placed.out_size, dtype=bool)
     live = ~(frozen & np.array([v == 0 for v in h], dtype=bool))
     idx = placed.layer.index_map(placed.in_shape)
     return ~((idx >= 0) & live[np.newaxis, :]).any(axis=1)
+
+
+def raise_kinks(placed: PlacedLayer, local: LocalMap, sample: int | None) -> None:
+    """Raise :class:`~symhess.nets.layers.base.KinkError` if the local map has kinks (names layer and unit)."""
+    if local.kinks:
+        raise kink_error(f"layer {placed.position} ({placed.layer.name}) input", placed.out_shape,
+                         list(local.kinks), sample)
+
+
+def local_fmpq(local: LocalMap) -> flint.fmpq_mat:
+    """A local map as ``fmpq_mat``."""
+    num = flint.fmpq_mat(flint.fmpz_mat(local.numerator.tolist()))
+    return num if local.denominator == 1 else num * flint.fmpq(1, local.denominator)
 
 
 def sample_pass(net: SequentialNetwork, x: Sequence, sample: int | None = None,
@@ -106,16 +120,15 @@ def sample_pass(net: SequentialNetwork, x: Sequence, sample: int | None = None,
             bias = params[placed.position][1]
             if bias is not None:
                 z = z + bias[placed.layer.bias_map(placed.in_shape)]
-            frozen = _frozen_outputs(placed, h, frozen)
+            frozen = frozen_outputs(placed, h, frozen)
             maps.append(T_mat)
         else:
             local = placed.layer.local_map(h, placed.in_shape, frozen)
-            if local.kinks:
-                raise kink_error(f"layer {placed.position} ({placed.layer.name}) input", placed.out_shape,
-                                 list(local.kinks), sample)
-            z = local.matrix.dot(h)
+            raise_kinks(placed, local, sample)
+            M = local_fmpq(local)
+            z = np.array([Fraction(int(v.p), int(v.q)) for v in (M * to_fmpq_mat(h)).entries()], dtype=object)
             frozen = local.frozen
-            maps.append(to_fmpq_mat(local.matrix))
+            maps.append(M)
         h = z
     return SamplePass(inputs, maps, h)
 

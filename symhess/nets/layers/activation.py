@@ -7,8 +7,6 @@ unit ``u`` is frozen (:class:`~.base.LocalMap`); a frozen zero gets mask ``0``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
-
 import numpy as np
 
 from .base import LocalMap, Shape, size
@@ -25,11 +23,10 @@ class ReLU:
 
     def local_map(self, x: np.ndarray, in_shape: Shape, frozen: np.ndarray) -> LocalMap:
         n = size(in_shape)
-        M = np.full((n, n), Fraction(0), dtype=object)
         positive = np.array([v > 0 for v in x], dtype=bool)
-        M[np.arange(n)[positive], np.arange(n)[positive]] = Fraction(1)
         kinks = tuple(int(u) for u in range(n) if x[u] == 0 and not frozen[u])
-        return LocalMap(M, kinks, frozen | (np.array([v < 0 for v in x], dtype=bool)))
+        return LocalMap(np.diag(positive.astype(np.int64)), 1, kinks,
+                        frozen | np.array([v < 0 for v in x], dtype=bool))
 
     def pattern(self, x: np.ndarray) -> np.ndarray:
         """The 0/1 mask ``[x > 0]`` (same shape as ``x``)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Sequence
 
 import numpy as np
@@ -100,11 +101,13 @@ def kink_error(where: str, shape: Shape, units: Sequence[int], sample: int | Non
 
 @dataclass(frozen=True, eq=False)
 class LocalMap:
-    """A parameter-free layer at one input point: ``out = matrix · in`` near that point.
+    """A parameter-free layer at one input point: ``out = (numerator / denominator) · in`` near it.
 
-    ``matrix``: object array ``(out_size, in_size)`` of exact entries. ``kinks``: output units
-    at which the piece is not unique *and* the choice matters (the layer is not differentiable
-    there as a function of the parameters). ``frozen``: bool ``(out_size,)``.
+    ``numerator``: int64 array ``(out_size, in_size)``; ``denominator``: a positive int (``1``
+    for 0/1 maps, ``k`` for a ``k``-window average) — a structural constant of the layer, the
+    same at every point. ``kinks``: output units at which the piece is not unique *and* the
+    choice matters (the layer is not differentiable there as a function of the parameters).
+    ``frozen``: bool ``(out_size,)``.
 
     **Frozen units.** A unit is *frozen* when its value does not depend on ``θ`` in a
     neighbourhood of the current parameters: every input entry, a ReLU output whose input is
@@ -115,10 +118,17 @@ class LocalMap:
     there, so the Hessian does not depend on the piece chosen.
     """
 
-    matrix: np.ndarray
+    numerator: np.ndarray
+    denominator: int = 1
     kinks: tuple[int, ...] = ()
     frozen: np.ndarray | None = None
-    """Output units whose value is locally independent of the parameters (see :func:`frozen_units`)."""
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The map as an object array of exact ``Fraction`` s."""
+        out = np.empty(self.numerator.shape, dtype=object)
+        out[...] = [[Fraction(int(v), self.denominator) for v in row] for row in self.numerator.tolist()]
+        return out
 
 
 def describe_unit(shape: Shape, unit: int) -> str:

@@ -7,8 +7,6 @@ shape changes (a :class:`~.dense.Dense` layer needs a flat input).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
-
 import numpy as np
 
 from .base import LocalMap, Shape, size
@@ -24,10 +22,7 @@ class Flatten:
         return (size(in_shape),)
 
     def local_map(self, x: np.ndarray, in_shape: Shape, frozen: np.ndarray) -> LocalMap:
-        n = size(in_shape)
-        M = np.full((n, n), Fraction(0), dtype=object)
-        M[np.arange(n), np.arange(n)] = Fraction(1)
-        return LocalMap(M, (), frozen.copy())
+        return LocalMap(np.eye(size(in_shape), dtype=np.int64), 1, (), frozen.copy())
 
     def pattern(self, x: np.ndarray) -> None:
         return None

@@ -75,11 +75,9 @@ class AvgPool(_Pool):
     def local_map(self, x: np.ndarray, in_shape: Shape, frozen: np.ndarray) -> LocalMap:
         """The constant map ``P_avg``; an output is frozen when its whole window is."""
         units = self._unit_windows(in_shape)
-        k = units.shape[1]
-        M = np.full((units.shape[0], size(in_shape)), Fraction(0), dtype=object)
-        for a, row in enumerate(units):
-            M[a, row] = Fraction(1, k)
-        return LocalMap(M, (), frozen[units].all(axis=1))
+        M = np.zeros((units.shape[0], size(in_shape)), dtype=np.int64)
+        M[np.arange(units.shape[0])[:, np.newaxis], units] = 1
+        return LocalMap(M, units.shape[1], (), frozen[units].all(axis=1))
 
     def pattern(self, x: np.ndarray) -> None:
         return None
@@ -94,7 +92,7 @@ class AvgPool(_Pool):
                 acc = 0
                 for j in np.ndindex(*self.kernel_size):
                     acc = acc + x[(c,) + tuple(s * ti + ji for ti, ji, s in zip(t, j, self.stride))]
-                out[(c,) + t] = acc / k if isinstance(acc, (int, Fraction)) else acc * Fraction(1, k)
+                out[(c,) + t] = acc * Fraction(1, k)
         return out
 
 
@@ -109,7 +107,7 @@ class MaxPool(_Pool):
     def local_map(self, x: np.ndarray, in_shape: Shape, frozen: np.ndarray) -> LocalMap:
         """The selection of each window's maximum (first one in a frozen tie)."""
         units = self._unit_windows(in_shape)
-        M = np.full((units.shape[0], size(in_shape)), Fraction(0), dtype=object)
+        M = np.zeros((units.shape[0], size(in_shape)), dtype=np.int64)
         kinks, frozen_out = [], np.zeros(units.shape[0], dtype=bool)
         for a, row in enumerate(units):
             values = [x[u] for u in row]
@@ -117,9 +115,9 @@ class MaxPool(_Pool):
             winners = [u for u, v in zip(row, values) if v == top]
             if len(winners) > 1 and not all(frozen[u] for u in winners):
                 kinks.append(a)
-            M[a, winners[0]] = Fraction(1)
+            M[a, winners[0]] = 1
             frozen_out[a] = bool(frozen[winners[0]]) and all(frozen[u] for u in winners)
-        return LocalMap(M, tuple(kinks), frozen_out)
+        return LocalMap(M, 1, tuple(kinks), frozen_out)
 
     def pattern(self, x: np.ndarray) -> np.ndarray:
         """Offset (row-major tap) of the first maximum of every window, computed by direct loops."""
