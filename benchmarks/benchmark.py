@@ -39,8 +39,8 @@ def channels_for(target: int) -> int:
 
 
 def instance(m: int):
-    from symhess.data import random_dataset
-    from symhess.networks import Architecture, ConvLayer, random_network
+    from symhess.nets.architecture import Architecture, ConvLayer, random_network
+    from symhess.nets.data import random_dataset
 
     arch = Architecture(D0, (ConvLayer(m, KERNEL), ConvLayer(m, KERNEL)), K, "linear")
     return random_network(arch, 0), random_dataset(arch, N_SAMPLES, 0)
@@ -50,8 +50,8 @@ def spec_instance(spec: str):
     """``"d0,k1xk2,m1xm2,K,n,seed"`` (e.g. the high-rank ``30,5x5,8x8,8,60,1``): the network and data
     ``symhess rank --input-dim d0 --kernels k1,k2 --channels m1,m2 --outputs K --samples n --seed seed``
     builds (linear, integer data)."""
-    from symhess.data import random_dataset
-    from symhess.networks import Architecture, ConvLayer, random_network
+    from symhess.nets.architecture import Architecture, ConvLayer, random_network
+    from symhess.nets.data import random_dataset
 
     d0, ks, ms, k_out, n, seed = spec.split(",")
     layers = tuple(ConvLayer(int(m), int(k)) for m, k in zip(ms.split("x"), ks.split("x")))
@@ -61,7 +61,7 @@ def spec_instance(spec: str):
 
 def worker(kind: str, m: int, certify_limit: int, spec: str | None = None) -> dict:
     """One measurement in this (fresh) process; returns a JSON-able dict."""
-    from symhess.memory import peak_rss_bytes
+    from symhess.linalg.memory import peak_rss_bytes
 
     net, data = spec_instance(spec) if spec else instance(m)
     out = {"kind": kind, "p": net.arch.num_params}

@@ -4,7 +4,7 @@ Those claims compare exact ranks with *inequalities* evaluated at each draw's ow
 ranks ``r = rank Σ_xx``, ``s = rank Ω``, so every draw is checked on its own (an
 inequality must hold on every non-degenerate draw, not only generically):
 
-* a draw is a kink-free ``(net, data)`` from :func:`symhess.relu.redraw_until_smooth`
+* a draw is a kink-free ``(net, data)`` from :func:`symhess.nets.relu.redraw_until_smooth`
   (ReLU weights from the wide range, kinks redrawn and counted; linear nets: the first
   draw with weights in ``{−3..3}∖{0}``), data of the instance's ``kind``;
 * :func:`compare_over_draws` gives one :class:`CheckResult` per sub-statement:
@@ -23,11 +23,12 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 from symhess.bounds import Bounds, data_ranks, network_bounds
-from symhess.data import Dataset, random_dataset
+from symhess.datasets import load_dataset
 from symhess.hessians import PARTS, mse_hessians
-from symhess.networks import Architecture, Network
-from symhess.rank import exact_rank
-from symhess.relu import GENERIC_SCALE, redraw_until_smooth
+from symhess.linalg.rank import exact_rank
+from symhess.nets.architecture import Architecture, Network
+from symhess.nets.data import Dataset
+from symhess.nets.relu import GENERIC_SCALE, redraw_until_smooth
 
 from .framework import CheckResult, DegenerateInstance, compare_bound
 
@@ -71,7 +72,7 @@ class Measured:
 def measure(inst: BeyondInstance, seed: int) -> Measured:
     """Draw (redrawing weights at ReLU kinks) and measure exactly; cached per process."""
     arch = inst.arch
-    data = random_dataset(arch, inst.n, seed, inst.kind)
+    data = load_dataset(arch, inst.n, seed, inst.kind)
     scale = GENERIC_SCALE if arch.activation == "relu" else LINEAR_SCALE
     draw = redraw_until_smooth(arch, data, seed, max_tries=20, scale=scale)
     hess = mse_hessians(draw.net, data)

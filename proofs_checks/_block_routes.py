@@ -5,7 +5,7 @@ Each of those claims compares the literal block formulas (route (a),
 (:mod:`symhess.hessians`) and, on the smallest instances, with sympy's direct
 differentiation of the loss (route (b), :mod:`symhess.symbolic`). Route (a) and the
 production route share the Toeplitz matrices and the forward pass
-(:func:`symhess.toeplitz.forward`), so an error there would be invisible to their
+(:func:`symhess.nets.toeplitz.forward`), so an error there would be invisible to their
 comparison: Propositions 2 and 3 therefore compare every block of route (a) with
 route (c), exact finite differences of a plain convolution-loop forward pass
 (:mod:`proofs_checks._independent`; no Toeplitz matrix, no index map), on every
@@ -27,11 +27,11 @@ import sympy
 
 from symhess.block_formulas import (BlockFormulaHessians, ToeplitzedNetwork, block_formula_hessians,
                                     functional_block, outer_block, parameter_block)
-from symhess.data import Dataset, random_dataset
 from symhess.hessians import HessianParts, mse_hessians
-from symhess.matrices import to_fmpq_mat
-from symhess.networks import Architecture, ConvLayer, Network, random_network
-from symhess.relu import kink_free
+from symhess.linalg.matrices import to_fmpq_mat
+from symhess.nets.architecture import Architecture, ConvLayer, Network, random_network
+from symhess.nets.data import Dataset, random_dataset
+from symhess.nets.relu import kink_free
 
 from ._independent import DifferenceHessians, difference_hessians
 from .framework import CheckResult, compare_exact, degenerate
@@ -64,10 +64,10 @@ class RouteInstance:
 def kink_free_draw(arch: Architecture, n: int, seeds: tuple[int, ...], kind: str = "integer",
                    rational: bool = False, companion: Callable[[Network], Network] | None = None,
                    scale: int = 3) -> tuple[Network, Dataset, int] | None:
-    """The first ``(network, data, seed)`` with no ReLU kink (:func:`symhess.toeplitz.kink_units`), or ``None``.
+    """The first ``(network, data, seed)`` with no ReLU kink (:func:`symhess.nets.toeplitz.kink_units`), or ``None``.
 
-    Weights and data from :func:`symhess.networks.random_network` and
-    :func:`symhess.data.random_dataset` with range ``scale``. ``companion(net)``, when given, must be kink-free too (the Toeplitzed FCN of Prop 4:
+    Weights and data from :func:`symhess.nets.architecture.random_network` and
+    :func:`symhess.nets.data.random_dataset` with range ``scale``. ``companion(net)``, when given, must be kink-free too (the Toeplitzed FCN of Prop 4:
     a CNN unit whose receptive field is all zero is harmless in the CNN, but a kink of
     the FCN, where the structural zeros of ``T^l`` are free parameters).
     Linear networks never kink, so their first seed is returned.

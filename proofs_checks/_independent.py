@@ -2,7 +2,7 @@
 
 Independent of everything the production route (:mod:`symhess.hessians`) and the block
 formulas (:mod:`symhess.block_formulas`) share: no Toeplitz matrix, no Lemma 1 index map,
-no :func:`symhess.toeplitz.forward`. The network is evaluated by the convolution loops of
+no :func:`symhess.nets.toeplitz.forward`. The network is evaluated by the convolution loops of
 :func:`symhess.symbolic.network_outputs` on exact rationals, with the ReLU activation
 pattern read off at the base point and then held fixed.
 
@@ -31,9 +31,9 @@ from typing import Sequence
 
 import flint
 
-from symhess.data import Dataset
 from symhess.hessians import HessianParts
-from symhess.networks import Network
+from symhess.nets.architecture import Network
+from symhess.nets.data import Dataset
 from symhess.symbolic import network_outputs
 
 

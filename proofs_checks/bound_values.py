@@ -18,7 +18,7 @@ dense layer has ``k_L = d_{L-1}``, ``m_L = K``.
 from __future__ import annotations
 
 from symhess import bounds as B
-from symhess.networks import Architecture, ConvLayer, LocalLayer
+from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer
 
 from .framework import CheckResult, Claim, compare_exact
 

@@ -18,10 +18,10 @@ Sympy is slow, so the instances are tiny (``p ≤ 30``).
 from __future__ import annotations
 
 from symhess.assembly import assemble
-from symhess.data import random_dataset
 from symhess.hessians import mse_hessians
-from symhess.matrices import to_sympy_matrix
-from symhess.networks import Architecture, ConvLayer, LocalLayer, random_network
+from symhess.linalg.matrices import to_sympy_matrix
+from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer, random_network
+from symhess.nets.data import random_dataset
 from symhess.symbolic import direct_hessians
 
 from .framework import CheckResult, Claim, compare_exact, each_seed

@@ -13,7 +13,7 @@ kinked draw before the fast one is asked). This claim builds the missing cases b
   entries ``a · 2^40 + b``;
 * **a constructed kink**: a ReLU net whose pre-activation is exactly zero on a live receptive
   field (``d0 = 3``, filter ``[1, −1]``, ``x = (2, 2, 5)``): both routes must raise
-  :class:`~symhess.toeplitz.ReluKinkError` (caught here, so it is a verdict, not a degenerate draw).
+  :class:`~symhess.nets.toeplitz.ReluKinkError` (caught here, so it is a verdict, not a degenerate draw).
 
 Per instance: ``[H_part: fast = production]`` (differing entries of ``H_O``, ``H_F``, ``H_L``,
 expected 0) and ``[ranks: fast = production]`` (certified ranks of
@@ -27,9 +27,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from symhess.data import Dataset
-from symhess.networks import Architecture, ConvLayer, Network
-from symhess.toeplitz import ReluKinkError
+from symhess.nets.architecture import Architecture, ConvLayer, Network
+from symhess.nets.data import Dataset
+from symhess.nets.toeplitz import ReluKinkError
 
 from .framework import CheckResult, Claim, compare_exact
 

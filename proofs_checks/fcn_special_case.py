@@ -5,7 +5,7 @@ Claimed exact: the generic rank must equal the formula (``tight``).
 """
 
 from symhess.bounds import fcn_functional_rank, fcn_loss_rank, fcn_outer_rank, hidden_channels
-from symhess.networks import Architecture
+from symhess.nets.architecture import Architecture
 
 from .framework import Claim
 from .instances import run_rank_claim, sweep

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 from symhess.extras import MissingExtra
-from symhess.toeplitz import ReluKinkError
+from symhess.nets.toeplitz import ReluKinkError
 
 HOLDS, TIGHT, VIOLATED, DEGENERATE = "holds", "tight", "violated", "degenerate instance"
 NOT_CHECKED, ERROR = "not checked", "error"
@@ -267,7 +267,7 @@ def _run_once(claim: Claim, instance: Any, catch_errors: bool) -> list[CheckResu
 def run_claim(claim: Claim, instance: Any, catch_errors: bool = False) -> list[CheckResult]:
     """Run one claim on one instance: its results, after :func:`finalise`.
 
-    A :class:`DegenerateInstance` or an exact ReLU kink (:class:`symhess.toeplitz.ReluKinkError`)
+    A :class:`DegenerateInstance` or an exact ReLU kink (:class:`symhess.nets.toeplitz.ReluKinkError`)
     raised by the check becomes one ``degenerate instance`` result. With
     ``catch_errors=True`` any other exception becomes one ``error`` result (the CLI keeps
     going and reports it); otherwise it propagates (pytest shows the traceback).
@@ -318,7 +318,7 @@ def each_seed(claim: str, instance: Any,
     its own results, labelled by :func:`seed_label`; a :class:`DegenerateInstance` or a ReLU
     kink on one seed becomes a ``degenerate instance`` result for that seed only.
     """
-    from symhess.toeplitz import ReluKinkError
+    from symhess.nets.toeplitz import ReluKinkError
 
     out: list[CheckResult] = []
     for seed in instance.seeds:

@@ -34,8 +34,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symhess.matrices import is_zero
-from symhess.networks import Architecture, ConvLayer, LocalLayer
+from symhess.linalg.matrices import is_zero
+from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer
 
 from .framework import CheckResult, Claim, DegenerateInstance, compare_exact, degenerate, generic_draw
 from .instances import Instance, certified_rank

@@ -6,7 +6,7 @@ negative eigenvalues being approximately half of its rank (c.f. Singh et al. 202
 
 Precise statements checked, exactly, on every generic draw (``C_l = H_F[:, W^l]``,
 ``(n_+, n_-, n_0)`` the inertia of ``H_F`` from an LDLᵀ congruence over ℚ,
-:func:`symhess.inertia.inertia`; no eigenvalue is computed; ranks certified):
+:func:`symhess.linalg.inertia.inertia`; no eigenvalue is computed; ranks certified):
 
 1. **block-hollow**: every diagonal block ``H_F^{(l,l)}`` is exactly zero (``F`` is
    linear in each ``W^l`` separately). ``observed`` = number of non-zero diagonal blocks
@@ -30,9 +30,9 @@ The result of (3) carries ``n_+, n_-, n_0`` and ``n_- / rank`` in its detail.
 
 from __future__ import annotations
 
-from symhess.inertia import inertia
-from symhess.matrices import is_zero
-from symhess.networks import Architecture, ConvLayer, LocalLayer
+from symhess.linalg.inertia import inertia
+from symhess.linalg.matrices import is_zero
+from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer
 
 from ._block_routes import differing_entries, parameter_submatrix
 from ._independent import difference_hessians

@@ -8,7 +8,7 @@ silently passed) and compares the **generic rank** — the maximum exact rank ov
 non-degenerate draws — with the bound.
 
 Everything is exact: ``r = rank Σ_xx`` and ``s = rank Ω`` and every Hessian rank come
-from :func:`symhess.rank.exact_rank` (certified over ℚ).
+from :func:`symhess.linalg.rank.exact_rank` (certified over ℚ).
 
 **Two routes.** The ranks compared with the bounds are those of the production Hessians
 (:func:`symhess.hessians.mse_hessians`, FLINT rationals). ``symhess rank``, the tables and
@@ -28,12 +28,12 @@ from typing import Callable, Sequence
 
 import flint
 
-from symhess.data import Dataset, random_dataset
 from symhess.bounds import data_ranks
 from symhess.hessians import HessianParts, mse_hessians
-from symhess.networks import Architecture, Network, random_network
-from symhess.rank import exact_rank
-from symhess.toeplitz import ReluKinkError
+from symhess.linalg.rank import exact_rank
+from symhess.nets.architecture import Architecture, Network, random_network
+from symhess.nets.data import Dataset, random_dataset
+from symhess.nets.toeplitz import ReluKinkError
 
 from .framework import DEGENERATE, CheckResult, compare_bound, compare_exact, degenerate
 
@@ -214,7 +214,7 @@ def run_rank_claim(claim: str, inst: Instance,
 
 def conv_arch(input_dim: int, layers: Sequence[tuple[int, int]], outputs: int, activation: str = "linear") -> Architecture:
     """Stride-1 CNN from ``[(channels, filter size), …]``."""
-    from symhess.networks import ConvLayer
+    from symhess.nets.architecture import ConvLayer
 
     return Architecture(input_dim, tuple(ConvLayer(m, k) for m, k in layers), outputs, activation)
 

@@ -1,9 +1,9 @@
 """Lemma 1: ``∂ vec_r T^l / ∂ vec_r W^l`` from the rotation ``P``, its powers, ``Ĩ`` and Kronecker products.
 
-The matrix built by :func:`symhess.derivatives.toeplitz_derivative`
+The matrix built by :func:`symhess.nets.derivatives.toeplitz_derivative`
 (``I_{m_l} ⊗ Σ_t e_t ⊗ (I_{m_{l-1}} ⊗ Eᵀ P^{s t} Ĩ)``, with the padding embedding
 ``E``) is compared with an independent computation: sympy's Jacobian of the entries
-of ``T^l(W)`` (built by :func:`symhess.toeplitz.layer_toeplitz` from *symbolic*
+of ``T^l(W)`` (built by :func:`symhess.nets.toeplitz.layer_toeplitz` from *symbolic*
 kernels) with respect to the kernel symbols. Also checked: the derivative is 0/1
 with exactly one 1 in every row whose Toeplitz entry is structurally non-zero (a
 non-zero polynomial) and none elsewhere, and the index map used by the production
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from symhess.derivatives import kernel_index_map, toeplitz_derivative
-from symhess.networks import LayerShape
-from symhess.toeplitz import layer_toeplitz, output_length
+from symhess.nets.architecture import LayerShape
+from symhess.nets.derivatives import kernel_index_map, toeplitz_derivative
+from symhess.nets.toeplitz import layer_toeplitz, output_length
 
 from .framework import CheckResult, Claim, compare_exact
 

@@ -1,12 +1,12 @@
 """The Monte Carlo rank path (``certify=False``) against the certified rank.
 
 Every rank of the registry is certified, so the Monte Carlo path of
-:func:`symhess.rank.integer_rank` (``certify=False``: the maximum rank modulo a few random
+:func:`symhess.linalg.rank.integer_rank` (``certify=False``: the maximum rank modulo a few random
 primes, no proof; what ``symhess rank --no-certify`` prints) is never exercised by the other
 claims. Two statements:
 
 * on sweep Hessians (``H_O``, ``H_F`` of generic draws) the Monte Carlo rank of
-  :func:`symhess.rank.exact_rank` with ``certify=False`` equals the certified rank;
+  :func:`symhess.linalg.rank.exact_rank` with ``certify=False`` equals the certified rank;
 * the rank modulo one prime can only be *too low*, so the Monte Carlo rank must be the
   **maximum** over its primes: with an unlucky prime ``q`` forced first (``diag(N, q)`` has
   rank ``rank N + 1`` over ℚ but ``rank N`` modulo ``q``), :func:`integer_rank` with
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symhess.rank import exact_rank, integer_array, integer_rank
+from symhess.linalg.rank import exact_rank, integer_array, integer_rank
 
 from .framework import CheckResult, Claim, compare_exact, each_seed, generic_draw
 from .instances import Instance, conv_arch

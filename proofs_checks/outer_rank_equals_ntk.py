@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import flint
 
-from symhess.networks import Architecture, ConvLayer, LocalLayer
+from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer
 
 from ._independent import difference_hessians
 from .framework import CheckResult, Claim, compare_exact, each_seed, generic_draw

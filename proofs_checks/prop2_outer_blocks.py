@@ -16,8 +16,8 @@ Derivation: :mod:`symhess.block_formulas`.
 
 from __future__ import annotations
 
-from .framework import CheckResult, Claim
 from ._block_routes import RouteInstance, compare_blocks, default_instances, evaluate
+from .framework import CheckResult, Claim
 
 NAME = "Proposition 2 (outer-product Hessian blocks)"
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from symhess.block_formulas import toeplitzed_fcn
 from symhess.hessians import jacobian, mse_hessians
-from symhess.matrices import to_fmpq_mat
+from symhess.linalg.matrices import to_fmpq_mat
 
-from .framework import CheckResult, Claim, degenerate
 from ._block_routes import RouteInstance, default_instances, evaluate, identity_result
+from .framework import CheckResult, Claim, degenerate
 
 NAME = "Proposition 4 (H = Dᵀ Ĥ D)"
 

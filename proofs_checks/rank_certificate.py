@@ -1,6 +1,6 @@
 """The rank certificate itself: an unlucky prime is rejected, on sweep Hessians.
 
-Every rank in this registry is certified by :func:`symhess.rank.integer_rank`: a minor
+Every rank in this registry is certified by :func:`symhess.linalg.rank.integer_rank`: a minor
 non-zero modulo a prime ``q`` (lower bound) and an exactly verified kernel basis (upper
 bound). With random 62-bit primes an *unlucky* prime — one dividing the pivot minor, so
 that the rank modulo ``q`` is too low — never occurs in practice, so the upper-bound half
@@ -27,8 +27,8 @@ import random
 import flint
 import numpy as np
 
-from symhess.networks import Architecture, ConvLayer
-from symhess.rank import _pivots, integer_array, integer_rank, random_prime
+from symhess.linalg.rank import _pivots, integer_array, integer_rank, random_prime
+from symhess.nets.architecture import Architecture, ConvLayer
 
 from .framework import CheckResult, Claim, compare_exact, each_seed, generic_draw
 from .instances import Instance

@@ -11,7 +11,7 @@ not a degenerate instance here: it is the data. ``seeds`` choose which images ar
 
 from __future__ import annotations
 
-from symhess.networks import Architecture, ConvLayer
+from symhess.nets.architecture import Architecture, ConvLayer
 
 from ._beyond import BeyondInstance, compare_over_draws, measured_draws
 from .framework import Claim

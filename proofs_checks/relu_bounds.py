@@ -1,7 +1,7 @@
 """ReLU networks (paper Figure 2(c)): which rank bounds hold, checked exactly.
 
 At kink-free weights a ReLU net is, locally, the linear net with each sample's masks
-``Λ^l(x_i)`` fixed, so its Hessians are exact rationals (:mod:`symhess.relu`). The paper
+``Λ^l(x_i)`` fixed, so its Hessians are exact rationals (:mod:`symhess.nets.relu`). The paper
 says its linear-network bounds "hold in practice" for ReLU. Exactly, they do **not** in
 general: ``F`` is no longer linear in ``x``, so the outer-product Hessian is not limited by
 ``K r`` (each sample's Jacobian sees its own masks). What is claimed and checked here
@@ -23,7 +23,7 @@ are reported in each detail as findings (``FINDING: … exceeded by …``), neve
 from __future__ import annotations
 
 from symhess.bounds import relu_functional_terms, relu_outer_terms
-from symhess.networks import Architecture, ConvLayer
+from symhess.nets.architecture import Architecture, ConvLayer
 
 from ._beyond import BeyondInstance, Measured, compare_over_draws, finding, measured_draws
 from .framework import Claim

@@ -6,12 +6,12 @@ draw) changes no verdict. This claim constructs the cases (``d0 = 3``, one hidde
 with one channel, filter ``[1, −1]``, dense weights ``[2, 3]``, so ``z_t = x_t − x_{t+1}``):
 
 * ``x = (2, 2, 5)``: ``z_0 = 0`` on the live receptive field ``(2, 2)``: a kink; the Toeplitz
-  forward pass (:func:`symhess.toeplitz.forward`), :func:`symhess.relu.kink_free` and the fast
+  forward pass (:func:`symhess.nets.toeplitz.forward`), :func:`symhess.nets.relu.kink_free` and the fast
   assembly (:func:`symhess.assembly.assemble`) must all refuse it;
 * ``x = (0, 0, 5)``: ``z_0 = 0`` on the all-zero receptive field ``(0, 0)``: structurally dead,
   **not** a kink; masks ``[0, 0]`` (``z_1 = −5``);
 * ``x = (3, 1, 5)``: no zero; masks ``[1, 0]`` (``z = (2, −4)``);
-* :func:`symhess.relu.redraw_until_smooth` from a base seed whose weights (scale 1, filter
+* :func:`symhess.nets.relu.redraw_until_smooth` from a base seed whose weights (scale 1, filter
   ``[a, b]``, ``a, b ∈ {−1, 1}``) kink on ``x = (1, 1, 1)`` (``a + b = 0``, found by reading the
   drawn weights, not by the detector) returns a draw with a different weight seed, no kink
   (``a + b ≠ 0`` by hand), and records the base seed as rejected.
@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from symhess.data import Dataset
-from symhess.networks import Architecture, ConvLayer, Network, random_network
-from symhess.toeplitz import ReluKinkError
+from symhess.nets.architecture import Architecture, ConvLayer, Network, random_network
+from symhess.nets.data import Dataset
+from symhess.nets.toeplitz import ReluKinkError
 
 from .framework import CheckResult, Claim, compare_exact
 
@@ -54,8 +54,8 @@ def _outcome(fn) -> object:
 
 
 def case_forward() -> list[CheckResult]:
-    from symhess.relu import kink_free
-    from symhess.toeplitz import forward
+    from symhess.nets.relu import kink_free
+    from symhess.nets.toeplitz import forward
 
     net = _net()
     masks = lambda x: [int(v) for v in forward(net, x).masks[1]]  # noqa: E731
@@ -90,7 +90,7 @@ def _filter_sum(net: Network) -> int:
 
 
 def case_redraw() -> list[CheckResult]:
-    from symhess.relu import redraw_until_smooth
+    from symhess.nets.relu import redraw_until_smooth
 
     data = _data((1, 1, 1))
     # the first base seed whose scale-1 filter [a, b] has a + b = 0 (z = a + b on x = (1, 1, 1)): read off the weights

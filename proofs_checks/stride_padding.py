@@ -23,7 +23,7 @@ Whether those one-hidden-layer bounds are attained (tight) is reported per resul
 
 from __future__ import annotations
 
-from symhess.networks import Architecture, ConvLayer
+from symhess.nets.architecture import Architecture, ConvLayer
 
 from ._beyond import BeyondInstance, Measured, compare_over_draws, measured_draws
 from .framework import Claim

@@ -143,8 +143,8 @@ def case_run_claim() -> list[CheckResult]:
 
 def case_degeneracy() -> list[CheckResult]:
     from symhess.bounds import data_ranks
-    from symhess.data import Dataset, random_dataset
-    from symhess.networks import random_network
+    from symhess.nets.architecture import random_network
+    from symhess.nets.data import Dataset, random_dataset
 
     from .instances import conv_arch, degeneracy
 

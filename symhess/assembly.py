@@ -29,17 +29,11 @@ through the *windows* of ``h`` (an index gather, :func:`windows`): ``(E U_k(h))[
   ``[(o', i, j), (o, i', j')] = δ_{i o} (V_l(g) Q)[(o', i, j), (i', j')]`` with
   ``Q[(o, t), (i', j')] = Λ^k[o,t] h[i', s t + j' − p]``, so ``D_{k,k}`` is never stored.
 
-**Exact integer products** (:func:`exact_matmul`): a product is computed in float64 BLAS only
-when a proven bound ``|A| |B|`` (computed entrywise, so it bounds every partial sum in any
-summation order) stays below ``2^52``: every intermediate value is then an integer that float64
-represents exactly, so the result is exact (the same device FLINT uses internally). Otherwise
-int64 when the bound is below ``2^62``, otherwise Python integers (object arrays). No rounding
-ever happens; no float value enters the result. Entrywise products and sums check
-``max|a| max|b|`` and ``max|a| + max|b|`` the same way. Blocks are joined only after every
-scaling, in a dtype chosen by :func:`common_dtype` (widening casts only), so a block that
-became Python integers is never cast back to int64: int64 holds only values proven below
-``2^62``, and nothing can wrap. Window positions are computed in Python integers, so any
-stride or padding (even ``10^30``) is exact.
+**Exact integer products** (:mod:`symhess.linalg.integer`): every product and sum of integer
+arrays is exact (float64 BLAS only below a proven bound, else int64, else Python integers).
+Blocks are joined only after every scaling, in a dtype chosen by
+:func:`~symhess.linalg.integer.common_dtype` (widening casts only), so nothing can wrap.
+Window positions are computed in Python integers, so any stride or padding (even ``10^30``) is exact.
 
 ``arithmetic="float64"`` runs the same code in plain float64 (weights rounded to doubles,
 no scaling): the peers' baseline for the benchmarks, never used for an exact answer.
@@ -48,7 +42,7 @@ no scaling): the peers' baseline for the benchmarks, never used for an exact ans
 from __future__ import annotations
 
 import functools
-import math
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Sequence
@@ -56,150 +50,22 @@ from typing import Sequence
 import flint
 import numpy as np
 
-from .data import Dataset
-from .networks import Architecture, LayerShape, Network
+from .linalg.integer import INT64_LIMIT, clear_denominators, common_dtype, exact_add, exact_matmul, exact_mul, max_abs
+from .linalg.memory import check_fits, estimate_rank_bytes, peak_rss_bytes
+from .linalg.rank import float64_rank, integer_rank
+from .nets.architecture import Architecture, LayerShape, Network
+from .nets.data import Dataset
+from .nets.derivatives import _index_map_cached
+from .nets.toeplitz import ReluKinkError
 from .scalars import InputError
-from .toeplitz import ReluKinkError
 
-FLOAT_EXACT_LIMIT = 2 ** 52
-"""Float64 BLAS is used for an integer product only if every partial sum stays below this."""
-INT64_LIMIT = 2 ** 62
-"""int64 arithmetic is used only if every value and partial sum stays below this."""
 ARITHMETICS = ("exact", "float64")
-
-
-# ---------------------------------------------------------------- exact integer array operations
-
-def max_abs(a: np.ndarray) -> int:
-    """``max |a_ij|`` as a Python int (0 for an empty array)."""
-    if a.size == 0:
-        return 0
-    if a.dtype.kind == "f":
-        return int(math.ceil(float(np.abs(a).max())))
-    return max(abs(int(a.max())), abs(int(a.min())))
-
-
-def _is_float(*arrays: np.ndarray) -> bool:
-    return any(a.dtype.kind == "f" for a in arrays)
-
-
-def to_objects(a: np.ndarray) -> np.ndarray:
-    """Integer array as an object array of Python ints (exact beyond int64)."""
-    if a.dtype == object:
-        return a
-    out = np.empty(a.shape, dtype=object)
-    out[...] = a.tolist() if a.ndim else int(a)
-    return out
-
-
-def shrink(a: np.ndarray) -> np.ndarray:
-    """An object array of ints as int64 when every entry fits (faster downstream), else unchanged."""
-    if a.dtype == object and max_abs(a) < INT64_LIMIT:
-        return a.astype(np.int64)
-    return a
-
-
-def common_dtype(arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """``arrays`` in one dtype that represents every entry of every array exactly.
-
-    Only widening casts: Python ints (object) if any array holds them, else float64 if any is
-    float (the float64 baseline), else int64. Never an object-to-int64 cast: int64 is kept only
-    for arrays that already are int64, whose entries every exact operation here bounded by
-    :data:`INT64_LIMIT` before producing them, so nothing can wrap or overflow.
-    """
-    kinds = {a.dtype.kind for a in arrays}
-    if "O" in kinds:
-        dtype = object
-    elif "f" in kinds:
-        dtype = np.float64
-    else:
-        if not kinds <= {"i", "u", "b"}:
-            raise TypeError(f"not an integer array: {sorted(kinds)}")
-        dtype = np.int64
-    return [a if a.dtype == dtype else a.astype(dtype) for a in arrays]
-
-
-def exact_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` (numpy broadcasting rules) for integer arrays, exactly.
-
-    Float64 BLAS if the bound ``max|a| max|b| · inner`` (or, failing that, the entrywise bound
-    ``|a| @ |b|``) is below :data:`FLOAT_EXACT_LIMIT`; int64 below :data:`INT64_LIMIT`; Python
-    ints otherwise. Float inputs (the float64 baseline) are multiplied as floats.
-    """
-    if _is_float(a, b):
-        return a @ b
-    if a.dtype == object or b.dtype == object:
-        return shrink(to_objects(a) @ to_objects(b))
-    inner = a.shape[-1]
-    crude = max_abs(a) * max_abs(b) * inner
-    if crude < FLOAT_EXACT_LIMIT:
-        return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
-    # The float64 evaluation of the non-negative sum |a| @ |b| has relative error at most
-    # (inner + 2) 2^-53 / (1 - (inner + 2) 2^-53) (entry conversion, product, summation), so the
-    # slack below makes ``bound`` a proven upper bound of every partial sum of a @ b.
-    bound = float((np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64)).max()) * (1 + (inner + 2) * 2.0 ** -51)
-    if bound < FLOAT_EXACT_LIMIT:
-        return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
-    if bound < INT64_LIMIT:
-        return a @ b
-    return shrink(to_objects(a) @ to_objects(b))
-
-
-def exact_mul(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
-    """Entrywise (broadcast) product, exact: int64 when ``max|a| max|b| < 2^62``, else Python ints."""
-    b_arr = np.asarray(b) if not isinstance(b, np.ndarray) else b
-    if _is_float(a, b_arr):
-        return a * b
-    if isinstance(b, int) and b == 1:
-        return a
-    if (a.dtype != object and b_arr.dtype != object and max_abs(b_arr) < INT64_LIMIT
-            and max_abs(a) * max_abs(b_arr) < INT64_LIMIT):
-        return a * b_arr.astype(np.int64)
-    return shrink(to_objects(a) * (to_objects(b_arr) if isinstance(b, np.ndarray) else int(b)))
-
-
-def exact_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Entrywise sum, exact (int64 when both fit comfortably, else Python ints)."""
-    if _is_float(a, b):
-        return a + b
-    if a.dtype != object and b.dtype != object and max_abs(a) + max_abs(b) < INT64_LIMIT:
-        return a + b
-    return shrink(to_objects(a) + to_objects(b))
-
-
-# ---------------------------------------------------------------- clearing denominators
-
-def clear_denominators(values: np.ndarray, arithmetic: str = "exact") -> tuple[np.ndarray, int]:
-    """``(V̂, s)`` with ``values = V̂ / s``, ``V̂`` integer (int64 or object), ``s`` the lcm of denominators.
-
-    ``arithmetic="float64"``: ``(float64 array of the values, 1)``.
-    """
-    flat = [v for v in np.asarray(values, dtype=object).reshape(-1)]
-    for v in flat:
-        if not isinstance(v, (Fraction, int)):
-            raise InputError("weights", "exact rational numbers (the fast assembly is numeric, not symbolic)", v)
-    if arithmetic == "float64":
-        try:
-            floats = [float(v) for v in flat]
-        except OverflowError:
-            raise InputError("--method float64", f"values within the float64 range (about ±1.8e308; "
-                             "the exact method takes any rational)", "a value beyond it") from None
-        return np.array(floats, dtype=np.float64).reshape(np.shape(values)), 1
-    den = 1
-    for v in flat:
-        den = math.lcm(den, Fraction(v).denominator)
-    ints = [int(Fraction(v) * den) for v in flat]
-    out = np.empty(len(ints), dtype=object)
-    out[:] = ints
-    return shrink(out.reshape(np.shape(values))), den
 
 
 # ---------------------------------------------------------------- Toeplitz structure as index gathers
 
 def layer_matrix(weight: np.ndarray, shape: LayerShape) -> np.ndarray:
     """``T̂^l`` (``m_l d_l × m_{l-1} d_{l-1}``) from the cleared kernel, via Lemma 1's index map."""
-    from .derivatives import _index_map_cached
-
     idx = _index_map_cached(shape)
     flat = weight.reshape(-1)
     out = np.zeros(idx.shape, dtype=weight.dtype)
@@ -404,13 +270,11 @@ def _kinks(z: np.ndarray, h: np.ndarray, shape: LayerShape) -> list[int]:
     """Units with an exactly-zero pre-activation ``z = T h`` in some sample whose receptive field is not all zero.
 
     A zero unit whose whole receptive field is zero is structurally dead (``z ≡ 0`` near the current
-    weights), not a kink: the same rule as :func:`symhess.toeplitz.kink_units`.
+    weights), not a kink: the same rule as :func:`symhess.nets.toeplitz.kink_units`.
     """
     zero = z == 0
     if not zero.any():
         return []
-    from .derivatives import _index_map_cached
-
     support = (_index_map_cached(shape) >= 0).astype(np.int64)
     live = (h != 0).astype(np.int64) @ support.T  # (n, units): non-zero inputs in the receptive field
     return sorted(set(np.nonzero(zero & (live > 0))[1].tolist()))
@@ -504,7 +368,7 @@ DEFAULT_CERTIFY_LIMIT = 10000
 class HessianRanks:
     """Ranks of the requested Hessian parts with the path taken, timings and peak memory.
 
-    ``ranks[name]`` is a :class:`~symhess.rank.RankResult` (``path`` ``"certified"``,
+    ``ranks[name]`` is a :class:`~symhess.linalg.rank.RankResult` (``path`` ``"certified"``,
     ``"monte-carlo"`` or ``"float64"``; ``details["matrix"]`` says which matrix was ranked).
     ``column_blocks[name]``: ranks of column blocks ``l = 1..L`` (when asked for).
     ``seconds`` holds ``"assembly"``, one entry per part, and ``"total"``.
@@ -575,7 +439,7 @@ def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", 
                   column_blocks: Sequence[str] = ()) -> HessianRanks:
     """Ranks of ``H_O``, ``H_F``, ``H_L`` (any of ``parts``) by the fast integer path.
 
-    ``method="exact"``: certified (:func:`symhess.rank.integer_rank`) when ``p ≤ certify_limit``;
+    ``method="exact"``: certified (:func:`symhess.linalg.rank.integer_rank`) when ``p ≤ certify_limit``;
     otherwise the maximum rank modulo ``primes`` random primes, labelled ``"monte-carlo"`` with
     its error bound. ``method="float64"``: the same assembly in float64 and numpy's SVD rank
     (the peers' baseline). ``rank H_O`` is computed from the stacked Jacobian ``Ĵ`` (``nK × p``)
@@ -583,14 +447,9 @@ def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", 
     the rank of the same columns of ``Ĵ``). ``column_blocks``: parts (``"outer"``,
     ``"functional"``) whose column blocks ``l = 1..L`` are ranked too. Raises
     :class:`InputError` before assembling if the estimated memory
-    (:func:`symhess.memory.estimate_rank_bytes`) exceeds ``memory_limit`` (default: half the
+    (:func:`symhess.linalg.memory.estimate_rank_bytes`) exceeds ``memory_limit`` (default: half the
     machine's RAM).
     """
-    import time
-
-    from .memory import check_fits, estimate_rank_bytes, peak_rss_bytes
-    from .rank import float64_rank, integer_rank
-
     for name in (*parts, *column_blocks):
         if name not in ("outer", "functional", "loss"):
             raise InputError("parts", "a subset of outer, functional, loss", name)

@@ -1,7 +1,7 @@
 """Structure report of the Lemma 1 derivative, as data (``symhess audit``).
 
 For every layer ``l`` the derivative ``D_l = ∂ vec_r T^l / ∂ vec_r W^l``
-(:func:`symhess.derivatives.toeplitz_derivative`) is read as a bipartite graph with
+(:func:`symhess.nets.derivatives.toeplitz_derivative`) is read as a bipartite graph with
 networkx: kernel entries ``W^l[o, i, j]`` on one side, structurally non-zero Toeplitz
 entries ``T^l[(o, t), (i, c)]`` on the other, an edge where ``D_l`` has a 1. Reported:
 
@@ -27,8 +27,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .derivatives import rotation, toeplitz_derivative
-from .networks import Architecture, LayerShape
+from .nets.architecture import Architecture, LayerShape
+from .nets.derivatives import rotation, toeplitz_derivative
 from .output import render_table
 
 

@@ -41,7 +41,7 @@ commutation is needed because the row index of ``T^l`` pairs with ``h_{k-1}``
 ``Ĥ_F^{(l,k)} = (Ĥ_F^{(k,l)})ᵀ``.
 
 **Proposition 4.** ``F(θ) = F̃(D θ)`` with ``D = blockdiag(∂vec_r T^l/∂vec_r W^l)``
-(``p̃ × p``, Lemma 1: :func:`symhess.derivatives.toeplitz_derivative`), a linear
+(``p̃ × p``, Lemma 1: :func:`symhess.nets.derivatives.toeplitz_derivative`), a linear
 reparametrisation, so ``H_O = Dᵀ Ĥ_O D`` and ``H_F = Dᵀ Ĥ_F D``; block-wise
 ``H^{(k,l)} = D_kᵀ Ĥ^{(k,l)} D_l``.
 
@@ -61,11 +61,11 @@ import flint
 import numpy as np
 import sympy
 
-from .data import Dataset
-from .derivatives import toeplitz_derivative
-from .matrices import to_fmpq_mat, to_object, to_sympy_matrix
-from .networks import Architecture, Network
-from .toeplitz import forward, identity, network_toeplitz, zeros
+from .linalg.matrices import to_fmpq_mat, to_object, to_sympy_matrix
+from .nets.architecture import Architecture, Network
+from .nets.data import Dataset
+from .nets.derivatives import toeplitz_derivative
+from .nets.toeplitz import forward, identity, network_toeplitz, zeros
 
 FORMS = ("covariance", "per-sample")
 """``"covariance"``: the propositions' ``Σ_xx`` / ``Ω`` forms (linear nets only);
@@ -152,7 +152,7 @@ class SampleProducts:
 
 
 def sample_products(net: Network, mats: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> SampleProducts:
-    """Forward pass (with ReLU masks, :func:`symhess.toeplitz.forward`) and ``A_{>l}`` products."""
+    """Forward pass (with ReLU masks, :func:`symhess.nets.toeplitz.forward`) and ``A_{>l}`` products."""
     fwd = forward(net, x, mats)
     L = len(mats)
     relu = net.arch.activation == "relu"

@@ -26,9 +26,9 @@ from typing import Sequence
 from .assembly import hessian_ranks
 from .bounds import (BoundTerms, ColumnBlockBound, data_ranks, network_bounds, relu_functional_terms, relu_outer_terms,
                      theorem5_outer_terms, theorem6_column_block, theorem7_outer_terms, theorem8_functional_terms)
-from .data import Dataset, random_dataset
-from .networks import Architecture, ConvLayer, LocalLayer, Network, random_network
-from .relu import redraw_until_smooth
+from .nets.architecture import Architecture, ConvLayer, LocalLayer, Network, random_network
+from .nets.data import Dataset, random_dataset
+from .nets.relu import redraw_until_smooth
 from .scalars import InputError
 
 MAX_PARAMS = 160

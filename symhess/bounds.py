@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
-from .networks import Architecture, LayerShape, Network
-from .symmetry import orbit_dimension
+from .nets.architecture import Architecture, LayerShape, Network
 from .scalars import InputError
+from .symmetry import orbit_dimension
 
 LOSSES = ("mse", "ce")
 
@@ -459,9 +459,9 @@ def relu_bounds(arch: Architecture, n: int) -> Bounds:
 
 
 def data_ranks(net: Network, data) -> tuple[int, int]:
-    """``(r, s) = (rank Σ_xx, rank Ω)``, exact and certified (:func:`symhess.rank.exact_rank`)."""
+    """``(r, s) = (rank Σ_xx, rank Ω)``, exact and certified (:func:`symhess.linalg.rank.exact_rank`)."""
     from .hessians import input_covariance, residual_input_covariance
-    from .rank import exact_rank
+    from .linalg.rank import exact_rank
 
     ranks = []
     for M in (input_covariance(data), residual_input_covariance(net, data)):

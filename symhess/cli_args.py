@@ -13,10 +13,11 @@ import math
 import re
 from typing import Any, Callable, Sequence
 
-from .data import DATASET_KINDS, Dataset, random_dataset
+from .datasets import DATASET_KINDS, load_dataset
 from .exchange import MAX_LAYERS, MAX_SIZE, dataset_from_json, load_network, read_json
-from .memory import default_limit_bytes, format_bytes
-from .networks import ACTIVATIONS, Architecture, ConvLayer, Network, random_network
+from .linalg.memory import default_limit_bytes, format_bytes
+from .nets.architecture import ACTIVATIONS, Architecture, ConvLayer, Network, random_network
+from .nets.data import Dataset
 from .scalars import InputError, Verbatim
 
 DEFAULT_INPUT_DIM = 12
@@ -290,7 +291,7 @@ def dataset_from_args(args: argparse.Namespace, net: Network) -> Dataset:
     if args.samples < 1:
         raise InputError("--samples", "a positive integer", args.samples)
     try:
-        return random_dataset(net.arch, args.samples, seed=args.seed, kind=args.dataset)
+        return load_dataset(net.arch, args.samples, seed=args.seed, kind=args.dataset)
     except InputError as err:
         raise rename_fields(err) from None
 

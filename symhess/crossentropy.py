@@ -16,9 +16,9 @@ Gauss–Newton split (Eq. 1 with the cross-entropy output Hessian):
   ``1⊥`` (every ``p_{ic} > 0``), hence ``rank H_O = rank [C_Kᵀ J_1; …; C_Kᵀ J_n]`` for the
   exact basis ``C_K = [e_1 − e_K, …, e_{K−1} − e_K]`` of ``1⊥`` (proof in
   ``docs/crossentropy.md``). That ``n(K−1) × p`` matrix is rational and goes to
-  :func:`symhess.rank.exact_rank`. It does not depend on the probabilities at all.
+  :func:`symhess.linalg.rank.exact_rank`. It does not depend on the probabilities at all.
 * ``H_F`` and ``H_L`` are computed at ``dps`` decimal digits and their ranks decided by the
-  gap rule of :mod:`symhess.numeric_rank` (``None`` when no clear gap exists).
+  gap rule of :mod:`symhess.linalg.numeric_rank` (``None`` when no clear gap exists).
   ``H_F`` reuses the exact MSE machinery, since it is linear in the residuals: the
   probabilities are rounded once to ``dps`` digits (an ``mpf`` *is* a binary rational),
   ``H_F`` of those residuals is assembled exactly by
@@ -37,14 +37,14 @@ import flint
 import mpmath
 import numpy as np
 
-from .data import Dataset, random_dataset
 from .hessians import PARTS, functional_hessian, sample_jacobian, sample_terms
-from .matrices import vstack
-from .networks import Architecture, Network, random_network
-from .numeric_rank import DEFAULT_DPS, GapRank, check_dps, gap_rank, mpf_to_fraction, to_mp_matrix
-from .rank import RankResult, exact_rank
+from .linalg.matrices import vstack
+from .linalg.numeric_rank import DEFAULT_DPS, GapRank, check_dps, gap_rank, mpf_to_fraction, to_mp_matrix
+from .linalg.rank import RankResult, exact_rank
+from .nets.architecture import Architecture, Network, random_network
+from .nets.data import Dataset, random_dataset
+from .nets.toeplitz import ReluKinkError, forward
 from .scalars import InputError
-from .toeplitz import ReluKinkError, forward
 
 LOSSES = ("mse", "ce")
 """Loss names as the CLI spells them: mean squared error, softmax cross-entropy."""
@@ -111,11 +111,15 @@ def as_ce_dataset(data: Dataset, num_classes: int) -> Dataset:
     return Dataset(data.inputs, one_hot(labels, num_classes))
 
 
-def random_ce_dataset(arch: Architecture, n: int, seed: int = 0, kind: str = "integer") -> Dataset:
-    """Inputs as :func:`symhess.data.random_dataset`, labels uniform in ``0..K−1`` (one-hot)."""
-    inputs = random_dataset(arch, n, seed, kind).inputs
+def random_labels(data: Dataset, num_classes: int, seed: int = 0) -> Dataset:
+    """``data``'s inputs with labels uniform in ``0..K−1`` drawn from ``seed`` (one-hot); its targets are dropped."""
     rng = _random.Random(f"labels:{seed}")
-    return Dataset(inputs, one_hot([rng.randrange(arch.outputs) for _ in range(n)], arch.outputs))
+    return Dataset(data.inputs, one_hot([rng.randrange(num_classes) for _ in range(data.n)], num_classes))
+
+
+def random_ce_dataset(arch: Architecture, n: int, seed: int = 0, kind: str = "integer") -> Dataset:
+    """Inputs as :func:`symhess.nets.data.random_dataset`, labels uniform in ``0..K−1`` (:func:`random_labels`)."""
+    return random_labels(random_dataset(arch, n, seed, kind), arch.outputs, seed)
 
 
 def temper_logits(net: Network, data: Dataset, max_logit: int = 4) -> Network:
@@ -142,7 +146,7 @@ def random_ce_instance(arch: Architecture, n: int, seed: int = 0, kind: str = "i
     """A random network (tempered by :func:`temper_logits`) and labelled data for cross-entropy.
 
     Seeds ``seed, seed + 1000, …`` are tried until no ReLU pre-activation is exactly zero
-    (at most ``tries``; then the last :class:`symhess.toeplitz.ReluKinkError` propagates).
+    (at most ``tries``; then the last :class:`symhess.nets.toeplitz.ReluKinkError` propagates).
     """
     for attempt in range(tries):
         s = seed + 1000 * attempt

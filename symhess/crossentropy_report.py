@@ -20,10 +20,10 @@ from typing import Any
 from .bounds import Bounds, relu_bounds
 from .crossentropy import CrossEntropyRanks, as_ce_dataset, ce_hessian_ranks
 from .crossentropy_sweep import ce_residual_rank, theorem_bounds
-from .data import Dataset
 from .hessians import PARTS, input_covariance
-from .networks import Network
-from .rank import exact_rank
+from .linalg.rank import exact_rank
+from .nets.architecture import Network
+from .nets.data import Dataset
 from .report import PART_SYMBOLS
 
 

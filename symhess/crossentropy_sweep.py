@@ -35,13 +35,13 @@ import mpmath
 
 from .bounds import Bounds, network_bounds
 from .crossentropy import CrossEntropyRanks, ce_hessian_ranks, probabilities, random_ce_instance, sum_zero_basis
-from .data import Dataset
 from .hessians import PARTS, input_covariance
-from .matrices import to_fmpq_mat
-from .networks import Architecture, Network
-from .numeric_rank import DEFAULT_DPS, GapRank, gap_rank, to_mp_matrix
-from .rank import exact_rank
-from .toeplitz import ReluKinkError
+from .linalg.matrices import to_fmpq_mat
+from .linalg.numeric_rank import DEFAULT_DPS, GapRank, gap_rank, to_mp_matrix
+from .linalg.rank import exact_rank
+from .nets.architecture import Architecture, Network
+from .nets.data import Dataset
+from .nets.toeplitz import ReluKinkError
 
 KINK_TRIES = 20
 """Weight redraws (seeds ``seed + 1000 a``) before a ReLU draw is given up as degenerate."""

@@ -32,10 +32,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from .data import Dataset
 from .extras import MissingExtra
-from .networks import Architecture
-from .scalars import InputError
+from .nets.architecture import Architecture
+from .nets.data import SYNTHETIC_KINDS, Dataset, random_dataset
+from .scalars import InputError, exact
 
 SIDE = 8
 """Images are ``SIDE × SIDE`` pixels."""
@@ -163,8 +163,6 @@ GUNPOINT_LENGTH = 150
 def quantise(values, quantum: int | None = QUANTUM) -> list[Fraction]:
     """Floats as exact rationals: nearest multiple of ``1/quantum``, or (``None``) the float's exact value."""
     if quantum is None:
-        from .scalars import exact
-
         return [exact(float(v), "signal value") for v in values]
     if not (isinstance(quantum, int) and quantum >= 1):
         raise InputError("quantum", "a positive integer or None", quantum)
@@ -301,3 +299,25 @@ def load_gunpoint_dataset(arch: Architecture, n: int, seed: int = 0, targets: st
                           quantum: int | None = QUANTUM) -> Dataset:
     """``n`` UCR GunPoint series for ``arch`` (:func:`load_signal_dataset`)."""
     return load_signal_dataset("gunpoint", arch, n, seed, targets, quantum)
+
+
+REAL_KINDS = ("digits", *SIGNAL_SETS)
+"""The real data sets, by name (``--dataset``)."""
+DATASET_KINDS = (*SYNTHETIC_KINDS, *REAL_KINDS)
+"""Every kind of data :func:`load_dataset` gives: the synthetic draws, then the real data sets."""
+
+
+def load_dataset(arch: Architecture, n: int, seed: int = 0, kind: str = "integer", scale: int = 3) -> Dataset:
+    """``n`` samples of ``kind`` for ``arch`` from ``seed``: drawn, or read from a real data set.
+
+    ``"integer"``, ``"gaussian"``: :func:`symhess.nets.data.random_dataset` (with ``scale``);
+    ``"digits"``: :func:`load_digits_dataset`; ``"mnist1d"``, ``"gunpoint"``:
+    :func:`load_signal_dataset` (``scale`` unused for real data).
+    """
+    if kind == "digits":
+        return load_digits_dataset(arch, n, seed)
+    if kind in SIGNAL_SETS:
+        return load_signal_dataset(kind, arch, n, seed)
+    if kind in SYNTHETIC_KINDS:
+        return random_dataset(arch, n, seed, kind, scale)
+    raise InputError("dataset", f"one of {', '.join(DATASET_KINDS)}", kind)

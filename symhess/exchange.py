@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .data import Dataset
-from .networks import ACTIVATIONS, Architecture, ConvLayer, Network
+from .nets.architecture import ACTIVATIONS, Architecture, ConvLayer, Network
+from .nets.data import Dataset
 from .scalars import MAX_DIGITS, InputError, Oversized, Verbatim, exact, fraction_str, size_problem
 
 MODEL_KEYS = {"input_dim", "activation", "layers"}

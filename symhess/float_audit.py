@@ -48,9 +48,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .data import Dataset, random_dataset
 from .hessians import PARTS
-from .networks import Architecture, ConvLayer, Network, random_network
+from .nets.architecture import Architecture, ConvLayer, Network, random_network
+from .nets.data import Dataset, random_dataset
 from .scalars import InputError
 
 EPS64 = float(np.finfo(np.float64).eps)
@@ -406,7 +406,7 @@ def interpolation_instance(a: int, seed: int = 0) -> tuple[Network, Dataset]:
     The weights are rationals with denominators up to 3 (``random_network(rational=True)``), so
     float64 rounds them, as it rounds trained weights: with integer weights every float
     product would be exact and the subtraction ``H_L − H_O`` would cancel without error."""
-    from .toeplitz import network_output
+    from .nets.toeplitz import network_output
 
     arch = FAMILY_ARCH
     net = random_network(arch, seed, rational=True)

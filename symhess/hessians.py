@@ -9,7 +9,7 @@ This is the production route: exact rationals in FLINT ``fmpq_mat``, with the
 Toeplitz derivative of Lemma 1 applied through its index map instead of as a
 matrix. With ``z_l = T^l h_{l-1}``, ``h_l = Λ^l z_l``,
 ``A_{>l} = ∂F/∂z_l = T^L Λ^{L-1} ⋯ T^{l+1} Λ^l`` and
-``U_l(h) = ∂(T^l h)/∂vec_r W^l`` (:func:`symhess.derivatives.input_jacobian`):
+``U_l(h) = ∂(T^l h)/∂vec_r W^l`` (:func:`symhess.nets.derivatives.input_jacobian`):
 
     J_i = [A_{>1} U_1(h_0) | … | A_{>L} U_L(h_{L-1})],
 
@@ -19,7 +19,7 @@ and for ``l > k`` (``H_F`` is block-hollow: diagonal blocks vanish because
     H_F^{(l,k)} = (1/n) Σ_i V_l(A_{>l}ᵀ r_i) · M_{l,k} · U_k(h_{k-1}),
     M_{l,k} = ∂h_{l-1}/∂z_k = Λ^{l-1} T^{l-1} ⋯ T^{k+1} Λ^k,
 
-with ``V_l(g) = (∂vec_r T^l/∂vec_r W^l)ᵀ (g ⊗ I)`` (:func:`symhess.derivatives.output_jacobian`).
+with ``V_l(g) = (∂vec_r T^l/∂vec_r W^l)ᵀ (g ⊗ I)`` (:func:`symhess.nets.derivatives.output_jacobian`).
 These are Propositions 2–4 with the Kronecker products contracted per sample; the
 literal Kronecker forms live in :mod:`symhess.block_formulas` and are checked equal.
 """
@@ -32,12 +32,12 @@ from typing import Iterator, Sequence
 import flint
 import numpy as np
 
-from .data import Dataset
-from .derivatives import input_jacobian, output_jacobian
-from .matrices import block_matrix, hstack, submatrix, to_fmpq_mat, vstack
-from .networks import Architecture, Network
+from .linalg.matrices import block_matrix, hstack, submatrix, to_fmpq_mat, vstack
+from .nets.architecture import Architecture, Network
+from .nets.data import Dataset
+from .nets.derivatives import input_jacobian, output_jacobian
+from .nets.toeplitz import ForwardPass, forward, network_toeplitz
 from .scalars import InputError
-from .toeplitz import ForwardPass, forward, network_toeplitz
 
 PARTS = ("outer", "functional", "loss")
 """Names of the three Hessians: ``H_O``, ``H_F``, ``H_L``."""

@@ -8,7 +8,7 @@ ranks ``r = rank Σ_xx`` and ``s = rank Ω``, and the paper's bounds for the arc
 
 ``method="mpmath"``: the *exact* integer matrices (no float anywhere) are ranked by the
 mpmath gap rule at ``dps`` digits, confirmed at ``2·dps``
-(:func:`symhess.numeric_rank.confirmed_gap_rank`); a part with no clear gap has rank ``None``
+(:func:`symhess.linalg.numeric_rank.confirmed_gap_rank`); a part with no clear gap has rank ``None``
 ("no clear gap"), never a guessed number. ``float_audit=True`` adds
 :func:`symhess.float_audit.float_audit`: the float64 ranks of the same Hessians under the
 conventions in use, next to the exact ones.
@@ -22,11 +22,11 @@ from typing import Any
 
 from .assembly import DEFAULT_CERTIFY_LIMIT, HessianRanks, hessian_ranks
 from .bounds import Bounds, data_ranks, network_bounds, relu_bounds
-from .data import Dataset
 from .hessians import PARTS
-from .networks import Network
-from .numeric_rank import DEFAULT_DPS
-from .rank import RankResult
+from .linalg.numeric_rank import DEFAULT_DPS
+from .linalg.rank import RankResult
+from .nets.architecture import Network
+from .nets.data import Dataset
 
 REPORT_METHODS = ("exact", "float64", "mpmath")
 """``symhess rank --method``: certified exact (default), the float64 baseline, or the mpmath gap rule."""
@@ -159,8 +159,8 @@ def mpmath_ranks(net: Network, data: Dataset, dps: int = DEFAULT_DPS, memory_lim
     import flint
 
     from .assembly import assemble
-    from .memory import check_fits, estimate_rank_bytes, peak_rss_bytes
-    from .numeric_rank import check_dps, confirmed_gap_rank
+    from .linalg.memory import check_fits, estimate_rank_bytes, peak_rss_bytes
+    from .linalg.numeric_rank import check_dps, confirmed_gap_rank
 
     dps = check_dps(dps)
     arch, p = net.arch, net.arch.num_params

@@ -18,8 +18,8 @@ from typing import Sequence
 import numpy as np
 import sympy
 
-from .data import Dataset
-from .networks import Network, symbolic_network
+from .nets.architecture import Network, symbolic_network
+from .nets.data import Dataset
 from .scalars import to_sympy
 
 

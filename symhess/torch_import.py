@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .networks import Architecture, ConvLayer, Network
+from .nets.architecture import Architecture, ConvLayer, Network
 from .scalars import InputError, exact
 
 ALLOWED = "Conv1d(bias=False), ReLU, Flatten or Linear(bias=False)"

@@ -24,11 +24,12 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .data import Dataset, random_dataset
+from .datasets import load_dataset
 from .float_audit import TABLE_COLUMN, TABLE_CONVENTIONS, float_audit
 from .hessians import PARTS, mse_hessians
-from .networks import Architecture, Network, random_network
-from .rank import exact_rank, float64_rank
+from .linalg.rank import exact_rank, float64_rank
+from .nets.architecture import Architecture, Network, random_network
+from .nets.data import Dataset
 from .scalars import InputError
 
 
@@ -176,7 +177,7 @@ def checkpoint_ranks(arch: Architecture, data: Dataset, checkpoint: Checkpoint) 
 def training_ranks(arch: Architecture, n: int, checkpoints: Sequence[int], seed: int = 0, lr: float = 0.01,
                    kind: str = "integer", init_scale: Fraction = Fraction(1, 4)) -> list[CheckpointRanks]:
     """Train on ``n`` samples of kind ``kind`` from ``seed`` and measure every checkpoint."""
-    data = random_dataset(arch, n, seed, kind)
+    data = load_dataset(arch, n, seed, kind)
     return [checkpoint_ranks(arch, data, c) for c in gradient_descent(arch, data, checkpoints, lr, seed, init_scale)]
 
 
@@ -186,7 +187,7 @@ TRAINING_LR = 0.01
 
 def training_arch(step: int) -> Architecture:
     """The ``training`` table's network (the same at every step): ``d_0 = 8``, 3 filters of size 3, ``K = 2``."""
-    from .networks import ConvLayer
+    from .nets.architecture import ConvLayer
 
     return Architecture(8, (ConvLayer(3, 3),), 2)
 
@@ -200,7 +201,7 @@ def measure_training(point: Any, seed: int) -> Any:
     """Table measurement: train ``point.value`` steps from ``seed`` (lr 0.01), exact ranks there."""
     from .tables import InstanceResult, PartRanks
 
-    data = random_dataset(point.arch, point.samples, seed, point.dataset)
+    data = load_dataset(point.arch, point.samples, seed, point.dataset)
     (checkpoint,) = gradient_descent(point.arch, data, [point.value], TRAINING_LR, seed)
     row = checkpoint_ranks(point.arch, data, checkpoint)
     bounds = PartRanks(**row.bounds) if row.bounds else None

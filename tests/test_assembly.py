@@ -9,14 +9,15 @@ import numpy as np
 import pytest
 import sympy
 
-from symhess.assembly import assemble, exact_matmul, hessian_ranks
-from symhess.data import Dataset, random_dataset
+from symhess.assembly import assemble, hessian_ranks
 from symhess.hessians import mse_hessians
-from symhess.matrices import to_sympy_matrix
-from symhess.networks import Architecture, ConvLayer, LocalLayer, Network, random_network
-from symhess.rank import integer_rank
+from symhess.linalg.integer import exact_matmul
+from symhess.linalg.matrices import to_sympy_matrix
+from symhess.linalg.rank import integer_rank
+from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer, Network, random_network
+from symhess.nets.data import Dataset, random_dataset
+from symhess.nets.toeplitz import ReluKinkError
 from symhess.scalars import InputError
-from symhess.toeplitz import ReluKinkError
 
 ARCHS = [
     (7, (ConvLayer(2, 3), ConvLayer(3, 2, stride=2, padding=1)), 2),

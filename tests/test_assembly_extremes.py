@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 
 from symhess.assembly import assemble, hessian_ranks
 from symhess.cli import main
-from symhess.data import Dataset, random_dataset
 from symhess.exchange import load_network
 from symhess.hessians import PARTS, mse_hessians
-from symhess.networks import Architecture, ConvLayer, LocalLayer, Network
+from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer, Network
+from symhess.nets.data import Dataset, random_dataset
+from symhess.nets.toeplitz import ReluKinkError
 from symhess.scalars import InputError, fraction_str
-from symhess.toeplitz import ReluKinkError
 
 PRIMES = (3, 7, 1_000_000_007, 998_244_353, 2 ** 61 - 1, 2 ** 89 - 1)
 """Denominators, among them primes beyond int32, near int64 and beyond int64."""

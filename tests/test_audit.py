@@ -9,8 +9,8 @@ import pytest
 
 from symhess.audit import audit, permutation_cycles
 from symhess.cli import main
-from symhess.networks import Architecture, ConvLayer
-from symhess.toeplitz import layer_toeplitz
+from symhess.nets.architecture import Architecture, ConvLayer
+from symhess.nets.toeplitz import layer_toeplitz
 
 ARCHS = [
     Architecture(12, (ConvLayer(4, 3), ConvLayer(4, 3)), 2),

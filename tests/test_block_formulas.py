@@ -16,10 +16,10 @@ from proofs_checks._block_routes import identity_result, kink_free_draw
 from proofs_checks.framework import VIOLATED
 from symhess.block_formulas import (ToeplitzedNetwork, block_formula_hessians, commutation, functional_block,
                                     outer_block, toeplitzed_hessians)
-from symhess.data import Dataset
 from symhess.hessians import mse_hessians
-from symhess.matrices import to_fmpq_mat
-from symhess.networks import Architecture, ConvLayer, Network, symbolic_network
+from symhess.linalg.matrices import to_fmpq_mat
+from symhess.nets.architecture import Architecture, ConvLayer, Network, symbolic_network
+from symhess.nets.data import Dataset
 from symhess.symbolic import direct_hessians
 
 ARCHS = {

@@ -1,7 +1,7 @@
 """Theorems 5 and 6 (corrected) and the systematic search for violations.
 
 Ranks here come from the production route (:func:`symhess.hessians.mse_hessians` and
-:func:`symhess.rank.exact_rank`), not from the fast assembly the search uses; the counterexamples
+:func:`symhess.linalg.rank.exact_rank`), not from the fast assembly the search uses; the counterexamples
 to the first versions of the theorems carry the certified ranks reported with them.
 """
 
@@ -15,10 +15,10 @@ from symhess.bound_search import (SearchCase, bound_terms, candidate_pool, run_c
                                   term_statistics)
 from symhess.bounds import (data_ranks, network_bounds, theorem5_outer, theorem5_outer_terms,
                             theorem6_column_block, theorem6_functional, theorem6_functional_blocks)
-from symhess.data import random_dataset
 from symhess.hessians import mse_hessians
-from symhess.networks import Architecture, ConvLayer, LocalLayer, random_network
-from symhess.rank import exact_rank
+from symhess.linalg.rank import exact_rank
+from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer, random_network
+from symhess.nets.data import random_dataset
 from symhess.symmetry import independent_orbit_dimension, joint_orbit_dimension, single_layer_orbit
 
 

@@ -5,7 +5,7 @@ import pytest
 from symhess.bounds import (Bounds, fcn_functional_blocks, fcn_functional_rank, fcn_loss_rank, fcn_outer_rank,
                             network_bounds, theorem5_outer, theorem6_functional, theorem6_functional_blocks,
                             theorem7_outer, theorem8_functional, theorem9_lcn, theorem10_lcn_weight_sharing)
-from symhess.networks import Architecture, ConvLayer
+from symhess.nets.architecture import Architecture, ConvLayer
 from symhess.scalars import InputError
 
 
@@ -90,10 +90,10 @@ def test_scaling_linear_in_channels_while_p_quadratic():
 
 @pytest.mark.parametrize("weight_sharing", [False, True])
 def test_local_layer_hessians_match_sympy(weight_sharing):
-    from symhess.data import random_dataset
     from symhess.hessians import mse_hessians
-    from symhess.matrices import to_sympy_matrix
-    from symhess.networks import random_network
+    from symhess.linalg.matrices import to_sympy_matrix
+    from symhess.nets.architecture import random_network
+    from symhess.nets.data import random_dataset
     from symhess.symbolic import direct_hessians
 
     arch = Architecture.locally_connected(4, 2, 2, 2, weight_sharing=weight_sharing)

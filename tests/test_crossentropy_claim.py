@@ -71,7 +71,7 @@ def test_degenerate_head_is_reported_not_passed(default_results):
 
 def _sympy_jacobians(net, data):
     """``∂F(x_i)/∂θ`` by sympy differentiation of the symbolic network (independent of the index maps)."""
-    from symhess.networks import symbolic_network
+    from symhess.nets.architecture import symbolic_network
     from symhess.symbolic import network_outputs
 
     sym = symbolic_network(net.arch)

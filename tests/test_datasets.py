@@ -1,17 +1,16 @@
-"""Real data (scikit-learn digits) read exactly, pooled exactly, dispatched from ``random_dataset``."""
+"""Real data (scikit-learn digits) read exactly, pooled exactly, dispatched from ``load_dataset``."""
 
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from symhess.data import DATASET_KINDS, random_dataset
-from symhess.networks import Architecture, ConvLayer
+from symhess.nets.architecture import Architecture, ConvLayer
 from symhess.scalars import InputError
 
 sklearn_datasets = pytest.importorskip("sklearn.datasets")
 
-from symhess.datasets import average_pool, digits_images, load_digits_dataset, pool_factor  # noqa: E402
+from symhess.datasets import DATASET_KINDS, average_pool, digits_images, load_dataset, load_digits_dataset, pool_factor  # noqa: E402
 
 
 def arch(d0: int, K: int = 3) -> Architecture:
@@ -59,7 +58,7 @@ def test_regression_targets_are_label_powers():
 def test_deterministic_from_seed_and_dispatched_by_kind():
     a = arch(16)
     assert "digits" in DATASET_KINDS
-    d1, d2 = random_dataset(a, 8, 3, "digits"), load_digits_dataset(a, 8, 3)
+    d1, d2 = load_dataset(a, 8, 3, "digits"), load_digits_dataset(a, 8, 3)
     assert (d1.inputs == d2.inputs).all() and (d1.targets == d2.targets).all()
     d3 = load_digits_dataset(a, 8, 4)
     assert not (d1.inputs == d3.inputs).all()

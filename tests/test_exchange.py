@@ -5,9 +5,9 @@ from fractions import Fraction
 
 import pytest
 
-from symhess.data import random_dataset
 from symhess.exchange import (dataset_from_json, dataset_to_json, network_from_json, network_to_json)
-from symhess.networks import Architecture, ConvLayer, random_network
+from symhess.nets.architecture import Architecture, ConvLayer, random_network
+from symhess.nets.data import random_dataset
 from symhess.scalars import InputError
 
 MODEL = {

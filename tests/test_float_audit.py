@@ -11,7 +11,7 @@ import pytest
 from symhess.cli import main
 from symhess.float_audit import (CONVENTIONS, FAMILIES, family_instance, float_audit, float_matrices,
                                  float_singular_values, get_convention)
-from symhess.rank import exact_rank
+from symhess.linalg.rank import exact_rank
 from symhess.report import rank_report
 from symhess.tables import get_table, run_table
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from symhess.data import random_dataset
 from symhess.hessians import mse_hessians
-from symhess.matrices import to_sympy_matrix
-from symhess.networks import Architecture, ConvLayer, random_network
+from symhess.linalg.matrices import to_sympy_matrix
+from symhess.nets.architecture import Architecture, ConvLayer, random_network
+from symhess.nets.data import random_dataset
 from symhess.symbolic import direct_hessians
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import sympy
 
-from symhess.inertia import inertia
+from symhess.linalg.inertia import inertia
 from symhess.scalars import InputError
 
 

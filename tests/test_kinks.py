@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from symhess.assembly import _kinks, assemble
-from symhess.data import Dataset
 from symhess.hessians import mse_hessians
-from symhess.networks import Architecture, ConvLayer, Network
-from symhess.relu import kink_free, redraw_until_smooth
-from symhess.toeplitz import ReluKinkError, forward, kink_units, network_toeplitz
+from symhess.nets.architecture import Architecture, ConvLayer, Network
+from symhess.nets.data import Dataset
+from symhess.nets.relu import kink_free, redraw_until_smooth
+from symhess.nets.toeplitz import ReluKinkError, forward, kink_units, network_toeplitz
 
 ARCH = Architecture(3, (ConvLayer(1, 2),), 1, "relu")
 

@@ -5,7 +5,7 @@ import pytest
 
 from proofs_checks import lemma1
 from proofs_checks.framework import HOLDS
-from symhess.derivatives import rotation, tall_identity, toeplitz_derivative
+from symhess.nets.derivatives import rotation, tall_identity, toeplitz_derivative
 
 
 def test_claim_holds_on_default_grid():

@@ -8,7 +8,7 @@ import pytest
 
 from symhess.cli import main
 from symhess.float_audit import family_instance
-from symhess.numeric_rank import confirmed_gap_rank
+from symhess.linalg.numeric_rank import confirmed_gap_rank
 from symhess.report import rank_report
 
 
@@ -39,7 +39,7 @@ def test_float_failure_families_at_too_low_precision_say_no_clear_gap_never_a_wr
 
 def test_one_precision_alone_can_be_wrong_the_confirmation_catches_it():
     from symhess.assembly import assemble
-    from symhess.numeric_rank import gap_rank
+    from symhess.linalg.numeric_rank import gap_rank
     import flint
 
     net, data = family_instance("collinear", 26)

@@ -1,4 +1,4 @@
-"""The mpmath gap rule (symhess.numeric_rank) against the certified exact rank, and its edge cases."""
+"""The mpmath gap rule (symhess.linalg.numeric_rank) against the certified exact rank, and its edge cases."""
 
 import random
 from fractions import Fraction
@@ -7,8 +7,8 @@ import flint
 import mpmath
 import pytest
 
-from symhess.numeric_rank import gap_rank, mpf_to_fraction, singular_values
-from symhess.rank import exact_rank, float64_rank
+from symhess.linalg.numeric_rank import gap_rank, mpf_to_fraction, singular_values
+from symhess.linalg.rank import exact_rank, float64_rank
 from symhess.scalars import InputError
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 
 from symhess.assembly import hessian_ranks
-from symhess.data import random_dataset
-from symhess.networks import Architecture, ConvLayer, random_network
+from symhess.nets.architecture import Architecture, ConvLayer, random_network
+from symhess.nets.data import random_dataset
 from symhess.parallel import map_instances
 from symhess.scalars import InputError
 

@@ -8,7 +8,7 @@ import flint
 import numpy as np
 import pytest
 
-from symhess.rank import (CertificateError, integer_rank, random_prime, rank_mod, schur_bound_bits,
+from symhess.linalg.rank import (CertificateError, integer_rank, random_prime, rank_mod, schur_bound_bits,
                           schur_certificate)
 
 UNLUCKY = 7
@@ -115,8 +115,8 @@ def test_column_blocks_tight_loose_and_unlucky(certificate):
 
 def test_monte_carlo_matches_certified_on_a_hessian():
     from symhess.assembly import hessian_ranks
-    from symhess.data import random_dataset
-    from symhess.networks import Architecture, ConvLayer, random_network
+    from symhess.nets.architecture import Architecture, ConvLayer, random_network
+    from symhess.nets.data import random_dataset
 
     arch = Architecture(8, (ConvLayer(3, 3), ConvLayer(3, 3)), 2, "linear")
     net, data = random_network(arch, 0), random_dataset(arch, 4, 0)
@@ -152,8 +152,8 @@ def test_kernel_certificate_too_big_for_the_memory_limit_switches_to_schur():
 
 def test_loss_alone_is_built_in_place_and_equal():
     from symhess.assembly import assemble, hessian_ranks
-    from symhess.data import random_dataset
-    from symhess.networks import Architecture, ConvLayer, random_network
+    from symhess.nets.architecture import Architecture, ConvLayer, random_network
+    from symhess.nets.data import random_dataset
 
     arch = Architecture(8, (ConvLayer(3, 3), ConvLayer(2, 3)), 2, "linear")
     net, data = random_network(arch, 1), random_dataset(arch, 5, 1)

@@ -19,13 +19,12 @@ from symhess import datasets
 from symhess.assembly import hessian_ranks
 from symhess.bounds import data_ranks, network_bounds
 from symhess.cli import main
-from symhess.data import DATASET_KINDS, random_dataset
-from symhess.datasets import (GUNPOINT_LENGTH, MNIST1D_LENGTH, QUANTUM, area_resample, gunpoint_signals,
-                              load_gunpoint_dataset, load_mnist1d_dataset, load_signal_dataset, mnist1d_signals,
-                              quantise, signal_inputs)
+from symhess.datasets import (DATASET_KINDS, GUNPOINT_LENGTH, MNIST1D_LENGTH, QUANTUM, area_resample, gunpoint_signals,
+                              load_dataset, load_gunpoint_dataset, load_mnist1d_dataset, load_signal_dataset,
+                              mnist1d_signals, quantise, signal_inputs)
 from symhess.extras import MissingExtra
 from symhess.hessians import PARTS
-from symhess.networks import Architecture, ConvLayer, random_network
+from symhess.nets.architecture import Architecture, ConvLayer, random_network
 from symhess.scalars import InputError
 from symhess.tables import TABLES
 
@@ -99,10 +98,10 @@ def test_quantise_to_eighths_and_exact_floats():
 # --- the data sets ---------------------------------------------------------------------------------
 
 
-def test_dispatch_from_random_dataset(name):
+def test_dispatch_from_load_dataset(name):
     assert name in DATASET_KINDS
     a = arch(12)
-    d1, d2 = random_dataset(a, 6, 3, name), load_signal_dataset(name, a, 6, 3)
+    d1, d2 = load_dataset(a, 6, 3, name), load_signal_dataset(name, a, 6, 3)
     assert np.array_equal(d1.inputs, d2.inputs) and np.array_equal(d1.targets, d2.targets)
 
 

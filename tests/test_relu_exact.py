@@ -5,11 +5,11 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from symhess.data import Dataset, random_dataset
 from symhess.hessians import mse_hessians
-from symhess.networks import Architecture, ConvLayer, Network
-from symhess.relu import attempt_seed, kink_free, redraw_until_smooth
-from symhess.toeplitz import ReluKinkError, forward
+from symhess.nets.architecture import Architecture, ConvLayer, Network
+from symhess.nets.data import Dataset, random_dataset
+from symhess.nets.relu import attempt_seed, kink_free, redraw_until_smooth
+from symhess.nets.toeplitz import ReluKinkError, forward
 
 torch = pytest.importorskip("torch")
 
@@ -76,7 +76,7 @@ def test_redraw_reports_every_rejected_draw():
     assert draw.redraws > 0, "small integer weights should kink on the first draw"
     assert draw.seed == attempt_seed(0, draw.redraws)
     for s, why in draw.rejected:  # each rejected seed really kinks; the accepted one does not
-        from symhess.networks import random_network
+        from symhess.nets.architecture import random_network
 
         with pytest.raises(ReluKinkError):
             [forward(random_network(arch, s, scale=10), x) for x in data.inputs]

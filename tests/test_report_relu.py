@@ -1,8 +1,8 @@
 """``symhess rank`` on a ReLU net reports the ReLU bounds, and the linear theorem beside them."""
 
 from symhess.bounds import relu_bounds
-from symhess.networks import Architecture, ConvLayer
-from symhess.relu import redraw_until_smooth
+from symhess.nets.architecture import Architecture, ConvLayer
+from symhess.nets.relu import redraw_until_smooth
 from symhess.report import rank_report
 
 
@@ -23,8 +23,8 @@ def test_relu_report_uses_relu_bounds_and_labels_linear():
 
 
 def test_linear_report_has_no_linear_column():
-    from symhess.data import random_dataset
-    from symhess.networks import random_network
+    from symhess.nets.architecture import random_network
+    from symhess.nets.data import random_dataset
 
     arch = Architecture(8, (ConvLayer(3, 3),), 2)
     rep = rank_report(random_network(arch, 0), random_dataset(arch, 10, 0))

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from symhess.cli import main
-from symhess.data import random_dataset
-from symhess.networks import random_network
+from symhess.datasets import load_dataset
+from symhess.nets.architecture import random_network
+from symhess.scalars import InputError
 from symhess.tables import (
     TABLES, PartRanks, SweepPoint, TableSpec, fit_rows, get_table, instance_seeds, loglog_slope, run_table)
-from symhess.scalars import InputError
 
 # The smallest interesting point of each table (first series); two seeds per point.
 TINY = {"channels": (2,), "filter-size": (2, 8), "lcn": (3,), "sqrt-law": (2, 3)}
@@ -47,7 +47,7 @@ def torch_ranks(point: SweepPoint, seed: int) -> PartRanks:
     torch = pytest.importorskip("torch")
     arch = point.arch
     net = random_network(arch, seed)
-    data = random_dataset(arch, point.samples, seed, point.dataset)
+    data = load_dataset(arch, point.samples, seed, point.dataset)
     theta0 = torch.tensor([float(v) for v in net.theta()], dtype=torch.float64)
     X = torch.tensor(data.inputs.astype(float), dtype=torch.float64)
     Y = torch.tensor(data.targets.astype(float), dtype=torch.float64)
@@ -102,7 +102,7 @@ def test_smallest_point_equals_sympy_direct_rank():
     point = spec.points()[0]
     seed = instance_seeds(0, 1)[0]
     net = random_network(point.arch, seed)
-    data = random_dataset(point.arch, point.samples, seed, point.dataset)
+    data = load_dataset(point.arch, point.samples, seed, point.dataset)
     direct = direct_hessians(net, data)
     ranks = PartRanks(*(direct[p].rank() for p in ("outer", "functional", "loss")))
     assert row.ranks == ranks

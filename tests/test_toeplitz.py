@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symhess.networks import Architecture, ConvLayer, Network, random_network
+from symhess.nets.architecture import Architecture, ConvLayer, Network, random_network
+from symhess.nets.toeplitz import ReluKinkError, forward, layer_toeplitz
 from symhess.symbolic import conv1d
-from symhess.toeplitz import ReluKinkError, forward, layer_toeplitz
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -15,8 +15,8 @@ torch = pytest.importorskip("torch")
 
 from proofs_checks._block_routes import kink_free_draw  # noqa: E402
 from symhess.hessians import mse_hessians  # noqa: E402
-from symhess.networks import Architecture, ConvLayer, Network  # noqa: E402
-from symhess.rank import exact_rank, float64_rank  # noqa: E402
+from symhess.linalg.rank import exact_rank, float64_rank  # noqa: E402
+from symhess.nets.architecture import Architecture, ConvLayer, Network  # noqa: E402
 from symhess.training import torch_function  # noqa: E402
 
 

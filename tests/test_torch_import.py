@@ -8,10 +8,10 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from symhess.data import random_dataset  # noqa: E402
 from symhess.hessians import mse_hessians  # noqa: E402
+from symhess.nets.data import random_dataset  # noqa: E402
+from symhess.nets.toeplitz import ReluKinkError, forward  # noqa: E402
 from symhess.scalars import InputError  # noqa: E402
-from symhess.toeplitz import ReluKinkError, forward  # noqa: E402
 from symhess.torch_import import from_torch, load_torch_model  # noqa: E402
 
 

@@ -6,10 +6,10 @@ import flint
 import numpy as np
 import pytest
 
-from symhess.data import random_dataset
 from symhess.hessians import jacobian, sample_terms
-from symhess.matrices import to_fmpq_mat
-from symhess.networks import Architecture, ConvLayer
+from symhess.linalg.matrices import to_fmpq_mat
+from symhess.nets.architecture import Architecture, ConvLayer
+from symhess.nets.data import random_dataset
 
 torch = pytest.importorskip("torch")
 

@@ -17,7 +17,7 @@ from proofs_checks import functional_column_blocks_orthogonal as colblocks
 from proofs_checks import functional_hollow_inertia as hollow
 from proofs_checks import outer_rank_equals_ntk as ntk
 from proofs_checks.instances import Instance
-from symhess.networks import Architecture, ConvLayer
+from symhess.nets.architecture import Architecture, ConvLayer
 
 
 @pytest.mark.parametrize("expected, observed, verdict", [(3, 3, fw.HOLDS), (3, 2, fw.VIOLATED),
@@ -128,7 +128,7 @@ def test_column_block_remark_can_fail(monkeypatch):
 
 def test_sylvester_count_can_fail(monkeypatch):
     """An inertia that misses a direction (n₊ + n₋ < rank) is a violation."""
-    from symhess.inertia import Inertia
+    from symhess.linalg.inertia import Inertia
 
     real = hollow.inertia
 

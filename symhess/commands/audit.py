@@ -11,7 +11,7 @@ import argparse
 import json
 
 from ..cli_args import add_architecture_arguments, add_memory_argument, architecture_from_args, check_memory, network_from_args
-from ..memory import audit_bytes, params_of
+from ..linalg.memory import audit_bytes, params_of
 
 NAME = "audit"
 HELP = "structure report of the Lemma 1 Toeplitz derivative (graph degrees, components, P cycles, sparsity)"

@@ -16,14 +16,15 @@ from ..bounds import network_bounds
 from ..cli_args import (ChoiceArg, IntArg, add_architecture_arguments, add_data_arguments, add_memory_argument,
                         architecture_from_args, check_memory, dataset_from_args, network_from_args, rename_fields,
                         sample_count)
-from ..crossentropy import LOSSES, as_ce_dataset, random_ce_dataset, temper_logits
+from ..crossentropy import LOSSES, as_ce_dataset, random_labels, temper_logits
 from ..crossentropy_report import crossentropy_report
+from ..datasets import load_dataset
 from ..hessians import PARTS, input_covariance
-from ..memory import crossentropy_job_bytes, params_of, rank_job_bytes
-from ..numeric_rank import DEFAULT_DPS, MIN_DPS
+from ..linalg.memory import crossentropy_job_bytes, params_of, rank_job_bytes
+from ..linalg.numeric_rank import DEFAULT_DPS, MIN_DPS
+from ..linalg.rank import exact_rank
+from ..nets.relu import redraw_until_smooth
 from ..output import render_table
-from ..rank import exact_rank
-from ..relu import redraw_until_smooth
 from ..report import REPORT_METHODS as METHODS, rank_report
 from ..scalars import InputError
 
@@ -101,7 +102,8 @@ def _smooth_instance(args: argparse.Namespace):
     arch = architecture_from_args(args)
     _memory_check(args)(arch)
     try:
-        draw = redraw_until_smooth(arch, args.samples, args.seed, args.redraw, args.dataset)
+        draw = redraw_until_smooth(arch, load_dataset(arch, args.samples, args.seed, args.dataset), args.seed,
+                                   args.redraw)
     except InputError as err:
         raise rename_fields(err) from None
     if draw.redraws:
@@ -124,7 +126,8 @@ def _cross_entropy(args: argparse.Namespace, net) -> int:
         if args.data:
             data = as_ce_dataset(dataset_from_args(args, net), net.arch.outputs)
         else:
-            data = random_ce_dataset(net.arch, args.samples, args.seed, args.dataset)
+            data = random_labels(load_dataset(net.arch, args.samples, args.seed, args.dataset), net.arch.outputs,
+                                 args.seed)
     except InputError as err:
         raise rename_fields(err) from None
     if not args.data and not (args.model or args.torch):

@@ -31,7 +31,8 @@ from typing import Any
 import flint
 import numpy as np
 
-from .scalars import InputError
+from ..scalars import InputError
+from .matrices import to_fmpq_mat
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,6 @@ def as_symmetric_fmpq(a: Any) -> np.ndarray:
             raise InputError("matrix", "exact entries (integers or rationals), not floats", str(arr.dtype))
         if arr.ndim != 2:
             raise InputError("matrix", "a 2-D matrix", arr.shape)
-        from .matrices import to_fmpq_mat
-
         rows = [[flint.fmpq(v) for v in row] for row in to_fmpq_mat(arr.astype(object)).tolist()]
     out = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
     for i, row in enumerate(rows):

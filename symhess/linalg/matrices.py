@@ -14,7 +14,7 @@ import flint
 import numpy as np
 import sympy
 
-from .scalars import to_fmpq
+from ..scalars import to_fmpq
 
 
 def to_fmpq_mat(a: np.ndarray) -> flint.fmpq_mat:

@@ -13,16 +13,16 @@ import os
 import resource
 from typing import Iterable
 
-from .networks import Architecture
-from .scalars import InputError
+from ..nets.architecture import Architecture
+from ..scalars import InputError
 
 BYTES_PER_ENTRY_ASSEMBLY = 40
 """``p × p`` int64 matrices alive during assembly (``ĴᵀĴ``, ``F̂``, ``H_L``, float64 product temporaries)."""
 BYTES_PER_ENTRY_RANK = 30
-"""Ranking one ``p × p`` matrix: :func:`symhess.rank.rank_mod` converts 256-row panels only (no Python-int
+"""Ranking one ``p × p`` matrix: :func:`symhess.linalg.rank.rank_mod` converts 256-row panels only (no Python-int
 list of the whole matrix), plus row selections of the matrix during the certificate. The kernel
 certificate's exact solution is estimated separately, once the rank is known, and above the limit the
-word-size Schur certificate is used (:func:`symhess.rank.kernel_certificate_bytes`). Measured: 2.8 GB
+word-size Schur certificate is used (:func:`symhess.linalg.rank.kernel_certificate_bytes`). Measured: 2.8 GB
 peak in all at p = 9,360 (32 bytes per entry including assembly)."""
 
 

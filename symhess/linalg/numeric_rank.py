@@ -34,7 +34,7 @@ precision and is dropped; one between ``10^{-2 dps/3}`` and ``10^{-dps/2}`` (rel
 gives *no clear gap*, the signal to raise ``dps``.
 
 On rational matrices this rule agrees with the certified exact rank
-(:func:`symhess.rank.exact_rank`) whenever the smallest non-zero singular value is above
+(:func:`symhess.linalg.rank.exact_rank`) whenever the smallest non-zero singular value is above
 ``σ_1 · 10^{-dps/2}`` and the rounding noise stays below ``σ_1 · 10^{-2 dps/3}``; e.g. it resolves Hilbert
 matrices that float64 cannot.
 """
@@ -49,7 +49,7 @@ import flint
 import mpmath
 import numpy as np
 
-from .scalars import InputError, exact
+from ..scalars import InputError, exact
 
 DEFAULT_DPS = 50
 """Default working precision (significant decimal digits)."""

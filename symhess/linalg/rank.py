@@ -34,7 +34,10 @@ from typing import Any, Iterator, Sequence
 import flint
 import numpy as np
 
-from .scalars import InputError
+from ..scalars import InputError
+from .integer import max_abs
+from .matrices import to_fmpq_mat
+from .memory import default_limit_bytes
 
 METHODS = ("exact", "float64")
 
@@ -84,8 +87,6 @@ def as_fmpz_mat(a: Any) -> flint.fmpz_mat:
                          str(arr.dtype))
     if arr.dtype.kind in "iu":
         return flint.fmpz_mat(arr.tolist())
-    from .matrices import to_fmpq_mat
-
     return to_fmpq_mat(arr).numer_denom()[0]
 
 
@@ -249,7 +250,7 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
     if 0 in shape:
         return RankResult(0, shape, "exact", True, "certified", "empty matrix")
     work = arr.T if shape[0] < shape[1] else arr
-    biggest = max_abs_int(arr)
+    biggest = max_abs(arr)
     rng = random.Random(seed)
     stream = _prime_stream(rng, forced_primes)
     if not certify:
@@ -286,8 +287,6 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
             base["column_block_ranks"] = parts  # not tight: certify the whole matrix
         use = certificate
         if use == "kernel":
-            from .memory import default_limit_bytes
-
             limit = default_limit_bytes() if memory_limit is None else memory_limit
             if kernel_certificate_bytes(work, rows, cols) > limit:
                 use = base["certificate"] = "schur"  # same proof strength, word-size memory
@@ -461,7 +460,7 @@ def schur_certificate(a: np.ndarray, rows: Sequence[int], cols: Sequence[int], q
     if free.size == 0 or other.size == 0:
         return True, details
     if r == 0:  # rank 0 modulo q0: the matrix must be zero
-        return (max_abs_int(a) == 0), details
+        return (max_abs(a) == 0), details
     R, P = np.asarray(rows), np.asarray(cols)
     need = schur_bound_bits(a, rows, cols) + 1.0  # log2(2B)
     details["bound_bits"] = need
@@ -488,10 +487,6 @@ def schur_certificate(a: np.ndarray, rows: Sequence[int], cols: Sequence[int], q
         have += q.bit_length() - 1
     details["proved_bits"] = have
     return True, details
-
-
-def max_abs_int(a: np.ndarray) -> int:
-    return max(abs(int(a.max())), abs(int(a.min()))) if a.size else 0
 
 
 def kernel_certificate_bytes(a: np.ndarray, rows: Sequence[int], cols: Sequence[int]) -> int:

@@ -23,7 +23,7 @@ from typing import Literal, Sequence, Union
 
 import numpy as np
 
-from .scalars import Exact, InputError, exact
+from ..scalars import Exact, InputError, exact
 
 Activation = Literal["linear", "relu"]
 ACTIVATIONS: tuple[str, ...] = ("linear", "relu")

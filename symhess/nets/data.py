@@ -13,8 +13,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .networks import Architecture, random_exact
-from .scalars import InputError, exact
+from ..scalars import InputError, exact
+from .architecture import Architecture, random_exact
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,7 +53,9 @@ class Dataset:
                              self.targets.shape[1])
 
 
-DATASET_KINDS = ("integer", "gaussian", "digits", "mnist1d", "gunpoint")
+SYNTHETIC_KINDS = ("integer", "gaussian")
+"""Kinds of data drawn here; the real data sets and the dispatch over every kind are in
+:mod:`symhess.datasets` (:func:`~symhess.datasets.load_dataset`)."""
 
 
 def random_dataset(arch: Architecture, n: int, seed: int = 0, kind: str = "integer", scale: int = 3) -> Dataset:
@@ -61,19 +63,9 @@ def random_dataset(arch: Architecture, n: int, seed: int = 0, kind: str = "integ
 
     ``kind="integer"``: entries uniform in ``{-scale..scale}``. ``kind="gaussian"``:
     rational Gaussian-like entries, ``round(g * 8) / 8`` of a standard normal draw
-    ``g`` (exact eighths). Targets are drawn the same way. ``kind="digits"``: real
-    images from scikit-learn (:func:`symhess.datasets.load_digits_dataset`; ``scale`` unused);
-    ``"mnist1d"``, ``"gunpoint"``: real 1D signals quantised to eighths and resampled exactly
-    (:func:`symhess.datasets.load_signal_dataset`).
+    ``g`` (exact eighths). Targets are drawn the same way. Real data (``digits``,
+    ``mnist1d``, ``gunpoint``): :func:`symhess.datasets.load_dataset`.
     """
-    if kind == "digits":
-        from .datasets import load_digits_dataset
-
-        return load_digits_dataset(arch, n, seed)
-    if kind in ("mnist1d", "gunpoint"):
-        from .datasets import load_signal_dataset
-
-        return load_signal_dataset(kind, arch, n, seed)
     rng = _random.Random(f"data:{seed}")
     if kind == "integer":
         def draw(shape):
@@ -85,5 +77,6 @@ def random_dataset(arch: Architecture, n: int, seed: int = 0, kind: str = "integ
                 out[idx] = Fraction(round(rng.gauss(0.0, 1.0) * 8), 8)
             return out
     else:
-        raise InputError("dataset", f"one of {', '.join(DATASET_KINDS)}", kind)
+        raise InputError("dataset", f"one of {', '.join(SYNTHETIC_KINDS)} (real data sets: symhess.datasets.load_dataset)",
+                         kind)
     return Dataset(draw((n, arch.input_dim)), draw((n, arch.outputs)))

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .networks import LayerShape
+from .architecture import LayerShape
 
 
 def rotation(n: int, power: int = 1) -> np.ndarray:

@@ -5,9 +5,9 @@ At weights ``θ`` where no pre-activation is exactly zero, the activation patter
 is constant in a neighbourhood of ``θ``, so the loss there *is* the loss of the linear
 network with those masks fixed, and its Hessian (Eq. 1 with ``Λ^l`` between the layers,
 :mod:`symhess.hessians`) has rational entries. Where a pre-activation is exactly zero and
-its receptive field is not (a genuine kink, :func:`symhess.toeplitz.kink_units`), the
-Hessian does not exist; :func:`symhess.toeplitz.forward` raises
-:class:`symhess.toeplitz.ReluKinkError` and nothing picks a one-sided derivative.
+its receptive field is not (a genuine kink, :func:`symhess.nets.toeplitz.kink_units`), the
+Hessian does not exist; :func:`symhess.nets.toeplitz.forward` raises
+:class:`symhess.nets.toeplitz.ReluKinkError` and nothing picks a one-sided derivative.
 
 Small integer weights hit kinks constantly (with weights in ``{−3..3}`` almost every
 one-hidden-layer draw of Figure 2(c)'s size does), so ReLU sweeps draw weights from the
@@ -19,11 +19,9 @@ reporting every rejected seed and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
+from ..scalars import InputError
+from .architecture import Architecture, Network, random_network
 from .data import Dataset, random_dataset
-from .networks import Architecture, Network, random_network
-from .scalars import InputError
 from .toeplitz import ReluKinkError, forward, network_toeplitz
 
 GENERIC_SCALE = 1000
@@ -94,21 +92,3 @@ def redraw_until_smooth(arch: Architecture, n: int | Dataset, seed: int = 0, max
         rejected.append((s, why))
     raise ReluKinkError("weights", f"a kink-free draw within {max_tries} tries (seed {seed}, scale {scale})",
                         [s for s, _ in rejected])
-
-
-def measure_relu(point: Any, seed: int) -> Any:
-    """Table measurement (:class:`symhess.tables.TableSpec`): a kink-free ReLU draw, exact ranks.
-
-    Data of ``point.dataset`` from ``seed``; weights redrawn at kinks
-    (:func:`redraw_until_smooth`); bounds: the linear-network ones at the draw's ``(r, s)``
-    (the paper's Figure 2(c) comparison; ``holds = no`` is a finding, see ``docs/beyond.md``).
-    """
-    from .bounds import data_ranks
-    from .tables import InstanceResult, bounds_of, ranks_of_instance
-
-    data = random_dataset(point.arch, point.samples, seed, point.dataset)
-    draw = redraw_until_smooth(point.arch, data, seed)
-    ranks, certified = ranks_of_instance(draw.net, data)
-    r, s = data_ranks(draw.net, data)
-    bounds, source = bounds_of(point.arch, r, s, point.loss)
-    return InstanceResult(seed, ranks, r, s, certified, bounds, f"linear {source}")

@@ -22,8 +22,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .networks import LayerShape, Network
-from .scalars import InputError
+from ..scalars import InputError
+from .architecture import LayerShape, Network
+from .derivatives import kernel_index_map
 
 
 def output_length(d: int, k: int, stride: int = 1, padding: int = 0) -> int:
@@ -166,8 +167,6 @@ def kink_units(z: np.ndarray, h: np.ndarray, shape: LayerShape) -> list[int]:
     zero = [u for u, v in enumerate(z) if v == 0]
     if not zero:
         return []
-    from .derivatives import kernel_index_map  # Lemma 1 index map (derivatives imports networks only)
-
     window = kernel_index_map(shape) >= 0
     return [int(u) for u in zero if any(h[c] != 0 for c in np.nonzero(window[u])[0])]
 
