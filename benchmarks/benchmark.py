@@ -9,7 +9,7 @@ Instances: a 2-hidden-layer linear 1D CNN, ``d_0 = 16``, two conv layers of ``m`
 filter size 3, a dense layer to ``K = 4`` outputs, ``n = 16`` integer samples, integer weights
 (seed 0); ``m`` is chosen so that ``p = 3m² + 51m`` is closest to each target size. For each:
 
-* **exact**: :func:`symhess.assembly.hessian_ranks` on ``H_L`` (fast integer assembly + rank),
+* **exact**: :func:`symhess.hessian.assembly.hessian_ranks` on ``H_L`` (fast integer assembly + rank),
   certified up to ``--certify-limit`` parameters, Monte Carlo (labelled) beyond;
 * **exact MC**: the same with ``certify_limit = 0`` (rank modulo 3 random primes, not proved);
 * **float64**: the same assembly code in float64 arithmetic + ``numpy.linalg.matrix_rank`` (SVD,
@@ -66,7 +66,7 @@ def worker(kind: str, m: int, certify_limit: int, spec: str | None = None) -> di
     net, data = spec_instance(spec) if spec else instance(m)
     out = {"kind": kind, "p": net.arch.num_params}
     if kind in ("exact", "exact-mc"):
-        from symhess.assembly import hessian_ranks
+        from symhess.hessian.assembly import hessian_ranks
 
         rep = hessian_ranks(net, data, parts=("loss",), certify_limit=certify_limit if kind == "exact" else 0)
         out.update(seconds=rep.seconds["total"], assembly=rep.seconds["assembly"], rank=rep.ranks["loss"].rank,
@@ -75,7 +75,7 @@ def worker(kind: str, m: int, certify_limit: int, spec: str | None = None) -> di
     elif kind == "float64":
         import numpy as np
 
-        from symhess.assembly import assemble
+        from symhess.hessian.assembly import assemble
 
         t0 = time.perf_counter()
         A = assemble(net, data, arithmetic="float64")
@@ -86,7 +86,7 @@ def worker(kind: str, m: int, certify_limit: int, spec: str | None = None) -> di
     elif kind == "sympy":
         import sympy
 
-        from symhess.assembly import assemble
+        from symhess.hessian.assembly import assemble
 
         A = assemble(net, data)
         M = sympy.Matrix(A.integer("loss").tolist())  # integer matrix: same rank as H_L

@@ -14,9 +14,9 @@ import sys
 import time
 
 from proofs_checks.bound_search import FULL_EXTRA, FULL_PER_TERM, FULL_POOL, instances
-from symhess.bound_search import run_case, statistics_markdown
 from symhess.output import write_atomic
 from symhess.parallel import map_instances
+from symhess.theory.bound_search import run_case, statistics_markdown
 
 
 def main(argv: list[str] | None = None) -> int:

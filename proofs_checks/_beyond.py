@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
 
-from symhess.bounds import Bounds, data_ranks, network_bounds
 from symhess.datasets import load_dataset
-from symhess.hessians import PARTS, mse_hessians
+from symhess.hessian.hessians import PARTS, mse_hessians
 from symhess.linalg.rank import exact_rank
 from symhess.nets.architecture import Architecture, Network
 from symhess.nets.data import Dataset
 from symhess.nets.relu import GENERIC_SCALE, redraw_until_smooth
+from symhess.theory.bounds import Bounds, data_ranks, network_bounds
 
 from .framework import CheckResult, DegenerateInstance, compare_bound
 
@@ -64,7 +64,7 @@ class Measured:
 
     @property
     def linear_bounds(self) -> Bounds:
-        """:func:`symhess.bounds.network_bounds` of the (linear-network) theory at ``(r, s)``."""
+        """:func:`symhess.theory.bounds.network_bounds` of the (linear-network) theory at ``(r, s)``."""
         return network_bounds(self.net.arch, self.r, self.s)
 
 

@@ -1,9 +1,9 @@
 """Shared machinery of the route-comparison claims (Propositions 2, 3, 4).
 
 Each of those claims compares the literal block formulas (route (a),
-:mod:`symhess.block_formulas`) with the production Hessians
-(:mod:`symhess.hessians`) and, on the smallest instances, with sympy's direct
-differentiation of the loss (route (b), :mod:`symhess.symbolic`). Route (a) and the
+:mod:`symhess.hessian.block_formulas`) with the production Hessians
+(:mod:`symhess.hessian.hessians`) and, on the smallest instances, with sympy's direct
+differentiation of the loss (route (b), :mod:`symhess.hessian.symbolic`). Route (a) and the
 production route share the Toeplitz matrices and the forward pass
 (:func:`symhess.nets.toeplitz.forward`), so an error there would be invisible to their
 comparison: Propositions 2 and 3 therefore compare every block of route (a) with
@@ -25,9 +25,10 @@ import flint
 import numpy as np
 import sympy
 
-from symhess.block_formulas import (BlockFormulaHessians, ToeplitzedNetwork, block_formula_hessians,
+from symhess.hessian.block_formulas import (BlockFormulaHessians, ToeplitzedNetwork, block_formula_hessians,
                                     functional_block, outer_block, parameter_block)
-from symhess.hessians import HessianParts, mse_hessians
+from symhess.hessian.hessians import HessianParts, mse_hessians
+from symhess.hessian.symbolic import direct_hessians
 from symhess.linalg.matrices import to_fmpq_mat
 from symhess.nets.architecture import Architecture, ConvLayer, Network, random_network
 from symhess.nets.data import Dataset, random_dataset
@@ -140,7 +141,6 @@ def evaluate(claim: str, inst: RouteInstance, with_direct: bool = True,
     net, data, seed = found
     direct = None
     if with_direct and inst.direct:
-        from symhess.symbolic import direct_hessians
         direct = direct_hessians(net, data)
     return RouteResults(f"{inst.label}, seed={seed}", ToeplitzedNetwork.build(net, data),
                         block_formula_hessians(net, data), mse_hessians(net, data), direct)

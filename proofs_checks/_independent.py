@@ -1,9 +1,9 @@
 """Route (c): Jacobian and Hessians by *exact* finite differences of a plain forward pass.
 
-Independent of everything the production route (:mod:`symhess.hessians`) and the block
-formulas (:mod:`symhess.block_formulas`) share: no Toeplitz matrix, no Lemma 1 index map,
+Independent of everything the production route (:mod:`symhess.hessian.hessians`) and the block
+formulas (:mod:`symhess.hessian.block_formulas`) share: no Toeplitz matrix, no Lemma 1 index map,
 no :func:`symhess.nets.toeplitz.forward`. The network is evaluated by the convolution loops of
-:func:`symhess.symbolic.network_outputs` on exact rationals, with the ReLU activation
+:func:`symhess.hessian.symbolic.network_outputs` on exact rationals, with the ReLU activation
 pattern read off at the base point and then held fixed.
 
 Why the differences are exact, not approximations: with the pattern fixed, the output
@@ -31,10 +31,10 @@ from typing import Sequence
 
 import flint
 
-from symhess.hessians import HessianParts
+from symhess.hessian.hessians import HessianParts
+from symhess.hessian.symbolic import network_outputs
 from symhess.nets.architecture import Network
 from symhess.nets.data import Dataset
-from symhess.symbolic import network_outputs
 
 
 def _fmpq(v) -> flint.fmpq:
@@ -45,7 +45,7 @@ def _fmpq(v) -> flint.fmpq:
 @dataclass(frozen=True, eq=False)
 class DifferenceHessians(HessianParts):
     """Exact ``J`` (``nK × p``, rows sample-major), ``H_O = JᵀJ/n``, ``H_F`` and ``H_L`` by differences
-    (the parts interface of :class:`symhess.hessians.HessianParts`, computed independently of it)."""
+    (the parts interface of :class:`symhess.hessian.hessians.HessianParts`, computed independently of it)."""
 
     jacobian: flint.fmpq_mat
 

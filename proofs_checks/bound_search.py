@@ -2,7 +2,7 @@
 
 A bound ``min(t_1, …, t_j)`` is only tested where the term that binds is the one in
 question; sweeps of "typical" architectures never reach some terms (the first versions of
-Theorems 5 and 6 were false exactly there). :mod:`symhess.bound_search` draws a
+Theorems 5 and 6 were false exactly there). :mod:`symhess.theory.bound_search` draws a
 deterministic pool of small architectures (1–3 conv layers, channels 1–6, ``k = 1`` chains,
 dense layers, ``k > d`` with padding, strides 1–3, paddings 0–2, locally connected layers,
 bottlenecks, ReLU) and selects cases so that every term of every bound binds (predicted
@@ -17,7 +17,7 @@ Default sweep: a sample (2 cases per term); ``--full``: the whole search (40 per
 
 from __future__ import annotations
 
-from symhess.bound_search import SearchCase, candidate_pool, run_case, select_cases
+from symhess.theory.bound_search import SearchCase, candidate_pool, run_case, select_cases
 
 from .framework import Claim, compare_bound
 

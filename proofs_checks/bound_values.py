@@ -1,4 +1,4 @@
-"""The bound functions of :mod:`symhess.bounds` against values derived by hand from docs/theory.md.
+"""The bound functions of :mod:`symhess.theory.bounds` against values derived by hand from docs/theory.md.
 
 The rank claims compare certified ranks with the bounds, so a bound that is too *loose*, or a
 term that never binds on the sweep, changes no verdict there. This claim evaluates every bound
@@ -8,7 +8,7 @@ carries its derivation in a comment (formulas of ``docs/theory.md`` §1 FCN, §3
 Theorem 6, §5 Theorems 7/8, §6 Theorems 9/10, ``docs/beyond.md`` ReLU). **No expected value is
 computed by the code under test**: a changed formula, a lost bottleneck, a forgotten overlap
 ``γ_l``, ``K`` instead of ``K − 1`` for cross-entropy or a different source picked by
-:func:`~symhess.bounds.network_bounds` is a violation.
+:func:`~symhess.theory.bounds.network_bounds` is a violation.
 
 Notation: ``d_l`` output length (stride 1: ``d_l = d_{l-1} − k_l + 1``; stride ``σ``:
 ``⌊(d_{l-1} − k_l)/σ⌋ + 1``), ``M_l = m_l d_l`` (``M_0 = d_0``), ``p_l = m_l m_{l-1} k_l``; the
@@ -17,13 +17,13 @@ dense layer has ``k_L = d_{L-1}``, ``m_L = K``.
 
 from __future__ import annotations
 
-from symhess import bounds as B
 from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer
+from symhess.theory import bounds as B
 
 from .framework import CheckResult, Claim, compare_exact
 
 NAME = "Bound functions: values derived by hand"
-STATEMENT = ("every bound function of symhess.bounds (FCN with MSE and cross-entropy, Theorems 5-10 term by term, "
+STATEMENT = ("every bound function of symhess.theory.bounds (FCN with MSE and cross-entropy, Theorems 5-10 term by term, "
              "loss_bound, the ReLU bounds, network_bounds' choice of source) equals its value derived by hand "
              "from docs/theory.md on fixed small architectures")
 

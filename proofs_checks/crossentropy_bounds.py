@@ -1,7 +1,7 @@
 """Cross-entropy: the rank bounds with ``K − 1`` (issue 4), checked with exact ``rank H_O``.
 
 Softmax cross-entropy Hessians are not rational. ``rank H_O`` is still exact and certified
-(through the basis ``C_K`` of ``1⊥``, :func:`symhess.crossentropy.outer_rank`); ``H_F`` and
+(through the basis ``C_K`` of ``1⊥``, :func:`symhess.hessian.crossentropy.outer_rank`); ``H_F`` and
 ``H_L`` are ranked by the mpmath gap rule (:mod:`symhess.linalg.numeric_rank`). What is checked, at
 each draw's exact ``r = rank Σ_xx`` and ``s = min(r, K − 1)`` (the generic ``rank Ω``; the
 gap-rule ``rank Ω`` is verified to equal it, else the draw is degenerate):
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from symhess.crossentropy_sweep import CEDraw, exact_parts, measure_ce_draw, paper_bounds, theorem_bounds
-from symhess.hessians import PARTS
+from symhess.hessian.hessians import PARTS
 from symhess.nets.architecture import Architecture, ConvLayer
 
 from .framework import CheckResult, Claim, compare_bound, compare_exact, degenerate

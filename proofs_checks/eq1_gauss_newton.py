@@ -5,11 +5,11 @@ For the MSE loss ``L(θ) = (1/n) Σ_i ½‖F(x_i) − y_i‖²``:
     ∇²_θ L = (1/n) Σ_i J_iᵀ J_i  +  (1/n) Σ_i Σ_c r_{ic} ∇²_θ F_c(x_i)  =  H_O + H_F.
 
 Checked exactly, entry by entry over ℚ, with the two sides from independent routes:
-``H_L`` is sympy's Hessian of the loss polynomial (:func:`symhess.symbolic.direct_hessians`,
+``H_L`` is sympy's Hessian of the loss polynomial (:func:`symhess.hessian.symbolic.direct_hessians`,
 plain convolution loops, no Toeplitz matrices), ``H_O`` and ``H_F`` come from the production
-route (:func:`symhess.hessians.mse_hessians`: Toeplitz matrices, Lemma 1's index map and the
+route (:func:`symhess.hessian.hessians.mse_hessians`: Toeplitz matrices, Lemma 1's index map and the
 block formulas). The fast integer assembly used by ``symhess rank``, the tables and the
-benchmarks (:func:`symhess.assembly.assemble`, its own index gathers and scales) is compared
+benchmarks (:func:`symhess.hessian.assembly.assemble`, its own index gathers and scales) is compared
 with sympy's ``H_L`` the same way, as a second result per draw. It is an identity, so it must hold on every draw, generic or not; only an
 exact ReLU kink (Hessian undefined) is reported as a degenerate instance.
 Sympy is slow, so the instances are tiny (``p ≤ 30``).
@@ -17,12 +17,12 @@ Sympy is slow, so the instances are tiny (``p ≤ 30``).
 
 from __future__ import annotations
 
-from symhess.assembly import assemble
-from symhess.hessians import mse_hessians
+from symhess.hessian.assembly import assemble
+from symhess.hessian.hessians import mse_hessians
+from symhess.hessian.symbolic import direct_hessians
 from symhess.linalg.matrices import to_sympy_matrix
 from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer, random_network
 from symhess.nets.data import random_dataset
-from symhess.symbolic import direct_hessians
 
 from .framework import CheckResult, Claim, compare_exact, each_seed
 from .instances import Instance

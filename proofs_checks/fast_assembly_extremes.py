@@ -1,7 +1,7 @@
 """The fast integer assembly against the production route on instances the sweep does not reach.
 
-Every rank claim already compares :func:`symhess.assembly.assemble` with
-:func:`symhess.hessians.mse_hessians` entry for entry (:func:`proofs_checks.instances.route_agreement`),
+Every rank claim already compares :func:`symhess.hessian.assembly.assemble` with
+:func:`symhess.hessian.hessians.mse_hessians` entry for entry (:func:`proofs_checks.instances.route_agreement`),
 but only on the sweep's draws: small integer weights (every layer denominator ``s_l = 1``),
 entries far inside float64's exact range, and no ReLU kink (the production route refuses a
 kinked draw before the fast one is asked). This claim builds the missing cases by hand:
@@ -17,7 +17,7 @@ kinked draw before the fast one is asked). This claim builds the missing cases b
 
 Per instance: ``[H_part: fast = production]`` (differing entries of ``H_O``, ``H_F``, ``H_L``,
 expected 0) and ``[ranks: fast = production]`` (certified ranks of
-:func:`~symhess.assembly.hessian_ranks` against the certified production ranks).
+:func:`~symhess.hessian.assembly.hessian_ranks` against the certified production ranks).
 """
 
 from __future__ import annotations
@@ -27,11 +27,15 @@ from fractions import Fraction
 
 import numpy as np
 
+from symhess.hessian.assembly import assemble, hessian_ranks
+from symhess.hessian.hessians import PARTS, mse_hessians
 from symhess.nets.architecture import Architecture, ConvLayer, Network
 from symhess.nets.data import Dataset
 from symhess.nets.toeplitz import ReluKinkError
 
+from ._block_routes import differing_entries
 from .framework import CheckResult, Claim, compare_exact
+from .instances import certified_rank
 
 NAME = "Fast assembly = production on extreme instances (denominators, beyond float64, kinks)"
 STATEMENT = ("the fast integer assembly equals the production Hessians entry for entry, with the same certified "
@@ -102,12 +106,6 @@ def _raises_kink(fn) -> str:
 
 
 def check(case: str) -> list[CheckResult]:
-    from symhess.assembly import assemble, hessian_ranks
-    from symhess.hessians import PARTS, mse_hessians
-
-    from ._block_routes import differing_entries
-    from .instances import certified_rank
-
     if case == "constructed ReLU kink":
         net, data = _kinked()
         return [compare_exact(NAME, f"{case} [production route refuses it]", "ReluKinkError",

@@ -4,8 +4,8 @@ An FCN is a CNN whose filters span their input (:meth:`Architecture.fully_connec
 Claimed exact: the generic rank must equal the formula (``tight``).
 """
 
-from symhess.bounds import fcn_functional_rank, fcn_loss_rank, fcn_outer_rank, hidden_channels
 from symhess.nets.architecture import Architecture
+from symhess.theory.bounds import fcn_functional_rank, fcn_loss_rank, fcn_outer_rank, hidden_channels
 
 from .framework import Claim
 from .instances import run_rank_claim, sweep

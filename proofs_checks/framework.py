@@ -42,6 +42,7 @@ import pkgutil
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
+import proofs_checks
 from symhess.extras import MissingExtra
 from symhess.nets.toeplitz import ReluKinkError
 
@@ -219,8 +220,6 @@ def registry() -> list[Claim]:
     Each claim's ``instances`` is wrapped in :class:`AtLeastOneInstance`: a claim with an
     empty sweep gets one :class:`NoInstance`, reported ``not checked`` (a failure).
     """
-    import proofs_checks
-
     claims = []
     for info in sorted(pkgutil.iter_modules(proofs_checks.__path__), key=lambda m: m.name):
         if info.name in ("framework",) or info.name.startswith("_") or info.name.startswith("test"):
@@ -318,8 +317,6 @@ def each_seed(claim: str, instance: Any,
     its own results, labelled by :func:`seed_label`; a :class:`DegenerateInstance` or a ReLU
     kink on one seed becomes a ``degenerate instance`` result for that seed only.
     """
-    from symhess.nets.toeplitz import ReluKinkError
-
     out: list[CheckResult] = []
     for seed in instance.seeds:
         label = seed_label(instance, seed)
@@ -330,17 +327,3 @@ def each_seed(claim: str, instance: Any,
             continue
         out.extend([res] if isinstance(res, CheckResult) else res)
     return out
-
-
-def generic_draw(instance: Any, seed: int) -> Any:
-    """The (network, data, Hessians) draw of ``seed`` (:func:`proofs_checks.instances.draw`, cached).
-
-    Raises :class:`DegenerateInstance` with the reason when the draw is not generic
-    (rank-deficient data or residuals, a zero filter, a ReLU kink).
-    """
-    from .instances import draw
-
-    d = draw(instance.arch, instance.n, seed, instance.kind)
-    if d.why_degenerate is not None:
-        raise DegenerateInstance(d.why_degenerate)
-    return d

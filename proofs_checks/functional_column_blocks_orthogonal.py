@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from symhess.linalg.matrices import is_zero
 from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer
 
-from .framework import CheckResult, Claim, DegenerateInstance, compare_exact, degenerate, generic_draw
-from .instances import Instance, certified_rank
+from .framework import CheckResult, Claim, DegenerateInstance, compare_exact, degenerate
+from .instances import Instance, certified_rank, generic_draw
 
 NAME = "Remark: H_F column blocks add up in rank (orthogonality)"
 STATEMENT = ("Empirical remark after Thm 6 (linear CNNs): the block-columns C_l of H_F are independent, "

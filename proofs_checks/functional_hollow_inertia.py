@@ -36,8 +36,8 @@ from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer
 
 from ._block_routes import differing_entries, parameter_submatrix
 from ._independent import difference_hessians
-from .framework import CheckResult, Claim, compare_bound, compare_exact, each_seed, generic_draw
-from .instances import Instance, certified_rank
+from .framework import CheckResult, Claim, compare_bound, compare_exact, each_seed
+from .instances import Instance, certified_rank, generic_draw
 
 NAME = "Remark: H_F block-hollow, inertia balanced (exact LDLᵀ)"
 STATEMENT = ("H_F is block-hollow (H_F^(l,l) = 0) and, by exact LDL^T inertia (n+, n-, n0): n+ + n- = rank H_F "

@@ -11,9 +11,9 @@ Everything is exact: ``r = rank Σ_xx`` and ``s = rank Ω`` and every Hessian ra
 from :func:`symhess.linalg.rank.exact_rank` (certified over ℚ).
 
 **Two routes.** The ranks compared with the bounds are those of the production Hessians
-(:func:`symhess.hessians.mse_hessians`, FLINT rationals). ``symhess rank``, the tables and
-the benchmarks use the fast integer assembly instead (:mod:`symhess.assembly`,
-:func:`symhess.assembly.hessian_ranks`), so :func:`check_rank_bounds` also runs that route
+(:func:`symhess.hessian.hessians.mse_hessians`, FLINT rationals). ``symhess rank``, the tables and
+the benchmarks use the fast integer assembly instead (:mod:`symhess.hessian.assembly`,
+:func:`symhess.hessian.assembly.hessian_ranks`), so :func:`check_rank_bounds` also runs that route
 on every generic draw and adds two identity results per instance: the fast ``H_O`` and
 ``H_F`` equal the production ones entry for entry, and every rank the claim uses (whole
 parts and column blocks) is the same on both routes. A sign flipped in either assembly is
@@ -24,18 +24,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import flint
 
-from symhess.bounds import data_ranks
-from symhess.hessians import HessianParts, mse_hessians
+from symhess.hessian.assembly import assemble, hessian_ranks
+from symhess.hessian.hessians import HessianParts, mse_hessians
 from symhess.linalg.rank import exact_rank
-from symhess.nets.architecture import Architecture, Network, random_network
+from symhess.nets.architecture import Architecture, ConvLayer, Network, random_network
 from symhess.nets.data import Dataset, random_dataset
 from symhess.nets.toeplitz import ReluKinkError
+from symhess.theory.bounds import data_ranks
 
-from .framework import DEGENERATE, CheckResult, compare_bound, compare_exact, degenerate
+from ._block_routes import differing_entries
+from .framework import DEGENERATE, CheckResult, DegenerateInstance, compare_bound, compare_exact, degenerate
 
 
 @dataclass(frozen=True)
@@ -163,18 +165,14 @@ def check_rank_bounds(claim: str, inst: Instance,
 
 def route_agreement(claim: str, inst: Instance, draws: Sequence[Draw],
                     items: Sequence[tuple[str, str, int | None, int]]) -> list[CheckResult]:
-    """Fast integer assembly (:mod:`symhess.assembly`) against production, on every draw.
+    """Fast integer assembly (:mod:`symhess.hessian.assembly`) against production, on every draw.
 
     Two identity results: ``[fast assembly = production, entry for entry]`` (observed: the
     number of differing entries of ``H_O`` and ``H_F`` over all draws, expected ``0``) and
     ``[ranks: fast assembly = production]`` (observed: the ranks of every ``(part, column
-    block)`` of ``items`` by :func:`symhess.assembly.hessian_ranks`, expected: the production
+    block)`` of ``items`` by :func:`symhess.hessian.assembly.hessian_ranks`, expected: the production
     ranks, over all draws).
     """
-    from symhess.assembly import assemble, hessian_ranks
-
-    from ._block_routes import differing_entries
-
     keys = list(dict.fromkeys((part, block) for _, part, block, _ in items))
     parts = list(dict.fromkeys(part for part, block in keys if block is None))
     blocks = list(dict.fromkeys(part for part, block in keys if block is not None))
@@ -214,8 +212,6 @@ def run_rank_claim(claim: str, inst: Instance,
 
 def conv_arch(input_dim: int, layers: Sequence[tuple[int, int]], outputs: int, activation: str = "linear") -> Architecture:
     """Stride-1 CNN from ``[(channels, filter size), …]``."""
-    from symhess.nets.architecture import ConvLayer
-
     return Architecture(input_dim, tuple(ConvLayer(m, k) for m, k in layers), outputs, activation)
 
 
@@ -226,3 +222,15 @@ def sweep(archs: Sequence[Architecture], seeds: Sequence[int] = (0, 1, 2)) -> li
     """
     return [Instance(a, a.input_dim + a.outputs + 1, tuple(seeds), "gaussian" if a.activation == "relu" else "integer")
             for a in archs]
+
+
+def generic_draw(instance: Any, seed: int) -> Any:
+    """The (network, data, Hessians) draw of ``seed`` (:func:`draw`, cached).
+
+    Raises :class:`DegenerateInstance` with the reason when the draw is not generic
+    (rank-deficient data or residuals, a zero filter, a ReLU kink).
+    """
+    d = draw(instance.arch, instance.n, seed, instance.kind)
+    if d.why_degenerate is not None:
+        raise DegenerateInstance(d.why_degenerate)
+    return d

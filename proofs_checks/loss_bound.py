@@ -1,8 +1,8 @@
-"""rank H_L ≤ rank H_O + rank H_F, with the bounds of :func:`symhess.bounds.network_bounds` (linear CNNs).
+"""rank H_L ≤ rank H_O + rank H_F, with the bounds of :func:`symhess.theory.bounds.network_bounds` (linear CNNs).
 
 Checks that the generic exact loss-Hessian rank is at most the predicted bound
 ``bound(H_O) + bound(H_F)`` (Theorems 5/6, 7/8, 9/10 or the FCN formulas, whichever
-:func:`symhess.bounds.network_bounds` picks) on deep linear networks, with the ranks of
+:func:`symhess.theory.bounds.network_bounds` picks) on deep linear networks, with the ranks of
 both assembly routes compared (:func:`proofs_checks.instances.run_rank_claim`).
 
 Dropped on purpose: the earlier per-draw comparison ``rank H_L ≤ rank H_O + rank H_F`` with
@@ -13,7 +13,7 @@ arithmetic (docs/theory.md §7) and only that tautology was left; ReLU ranks are
 against their own bounds by ``relu_bounds.py``.
 """
 
-from symhess.bounds import network_bounds
+from symhess.theory.bounds import network_bounds
 
 from .framework import Claim
 from .instances import conv_arch, run_rank_claim, sweep

@@ -19,8 +19,8 @@ import numpy as np
 
 from symhess.linalg.rank import exact_rank, integer_array, integer_rank
 
-from .framework import CheckResult, Claim, compare_exact, each_seed, generic_draw
-from .instances import Instance, conv_arch
+from .framework import CheckResult, Claim, compare_exact, each_seed
+from .instances import Instance, conv_arch, generic_draw
 
 NAME = "Monte Carlo rank (certify=False) = certified rank"
 STATEMENT = ("exact_rank/integer_rank with certify=False equal the certified rank on sweep Hessians, also when an "

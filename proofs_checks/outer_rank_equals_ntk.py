@@ -2,9 +2,9 @@
 
 The paper (Section 4, "a word about H_O"): "the outer-product Hessian shares exactly the
 same non-zero spectrum as the Neural Tangent Kernel". With ``J = [J_1; …; J_n]`` the
-stacked ``nK × p`` Jacobian (:func:`symhess.hessians.jacobian`), ``H_O = Jᵀ J / n`` and the
+stacked ``nK × p`` Jacobian (:func:`symhess.hessian.hessians.jacobian`), ``H_O = Jᵀ J / n`` and the
 empirical NTK Gram matrix is ``Θ = J Jᵀ`` (``nK × nK``). Checked exactly on every generic
-draw, ``H_O`` taken from the production Hessians (:func:`symhess.hessians.mse_hessians`) and
+draw, ``H_O`` taken from the production Hessians (:func:`symhess.hessian.hessians.mse_hessians`) and
 ``J`` from an independent route: exact finite differences of a convolution-loop forward pass
 (:mod:`proofs_checks._independent`; the differences are exact because ``F`` is affine in each
 parameter). Taking ``J`` from the production route too would make (1) a tautology
@@ -23,8 +23,8 @@ import flint
 from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer
 
 from ._independent import difference_hessians
-from .framework import CheckResult, Claim, compare_exact, each_seed, generic_draw
-from .instances import Instance, certified_rank
+from .framework import CheckResult, Claim, compare_exact, each_seed
+from .instances import Instance, certified_rank, generic_draw
 
 NAME = "Remark: rank H_O = rank of the NTK Gram matrix J Jᵀ"
 STATEMENT = ("rank H_O = rank of the NTK Gram matrix J J^T (J the stacked nK x p Jacobian; certified ranks), "

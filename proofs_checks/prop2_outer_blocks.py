@@ -9,9 +9,9 @@ and the CNN block is ``H_O^{(k,l)} = D_kᵀ Ĥ_O^{(k,l)} D_l`` (Lemma 1). Checke
 block by block, against route (c): exact finite differences of a convolution-loop forward
 pass (:mod:`proofs_checks._independent`; it shares no code with the block formulas, which
 share the Toeplitz forward pass with the production route); the whole ``Dᵀ Ĥ_O D`` against
-the production Hessian (:mod:`symhess.hessians`) and, for small ``p``, against sympy's
+the production Hessian (:mod:`symhess.hessian.hessians`) and, for small ``p``, against sympy's
 direct differentiation of the loss.
-Derivation: :mod:`symhess.block_formulas`.
+Derivation: :mod:`symhess.hessian.block_formulas`.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Checked exactly, block by block, against route (c) (exact finite differences of 
 convolution-loop forward pass, :mod:`proofs_checks._independent`: independent of the Toeplitz
 forward pass that route (a) shares with production; its diagonal blocks are computed, not
 set to zero), the whole ``Dᵀ Ĥ_F D`` against the production Hessian and, for small ``p``, sympy.
-Derivation: :mod:`symhess.block_formulas`.
+Derivation: :mod:`symhess.hessian.block_formulas`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 weight matrices are the ``T^l`` themselves (``p̃`` parameters). The check is built so
 that the two sides come from different code:
 
-1. the Toeplitzed FCN (:func:`symhess.block_formulas.toeplitzed_fcn`) is handed to the
+1. the Toeplitzed FCN (:func:`symhess.hessian.block_formulas.toeplitzed_fcn`) is handed to the
    production route as an ordinary FCN: its ``Ĥ_O``, ``Ĥ_F`` must equal the ones the
    block formulas of Propositions 2 and 3 assemble;
 2. the Jacobians factor: ``J_CNN = J_FCN D`` (both by the production route);
@@ -14,8 +14,8 @@ that the two sides come from different code:
 
 from __future__ import annotations
 
-from symhess.block_formulas import toeplitzed_fcn
-from symhess.hessians import jacobian, mse_hessians
+from symhess.hessian.block_formulas import toeplitzed_fcn
+from symhess.hessian.hessians import jacobian, mse_hessians
 from symhess.linalg.matrices import to_fmpq_mat
 
 from ._block_routes import RouteInstance, default_instances, evaluate, identity_result

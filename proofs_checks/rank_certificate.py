@@ -30,8 +30,8 @@ import numpy as np
 from symhess.linalg.rank import _pivots, integer_array, integer_rank, random_prime
 from symhess.nets.architecture import Architecture, ConvLayer
 
-from .framework import CheckResult, Claim, compare_exact, each_seed, generic_draw
-from .instances import Instance
+from .framework import CheckResult, Claim, compare_exact, each_seed
+from .instances import Instance, generic_draw
 
 NAME = "Rank certificate: an unlucky prime is rejected (exact kernel verification)"
 STATEMENT = ("integer_rank with a forced prime q dividing a pivot minor (a column of the pivot columns of a sweep "

@@ -3,7 +3,7 @@
 The bounds depend on the data only through ``r = rank Σ_xx`` and ``s = rank Ω``; on real
 images these need not be generic (border pixels are almost always zero, so the length-64
 signals have ``r ≤ 61`` over the whole set). The check evaluates
-:func:`symhess.bounds.network_bounds` at each draw's own exact ``(r, s)`` and compares the
+:func:`symhess.theory.bounds.network_bounds` at each draw's own exact ``(r, s)`` and compares the
 certified exact ranks of ``H_O``, ``H_F``, ``H_L`` (MSE, one-hot targets; ``K = 1``:
 regression on the label). Real data are not a random draw, so a rank-deficient ``Σ_xx`` is
 not a degenerate instance here: it is the data. ``seeds`` choose which images are used.

@@ -16,14 +16,14 @@ general: ``F`` is no longer linear in ``x``, so the outer-product Hessian is not
   ``K d_1 × k`` matrix whose ``t``-th ``K × k`` block is ``Σ_i Λ_i[o,t] r_i x̃_{i,t}ᵀ``), and
   ``rank H_L ≤`` the sum of the two.
 
-The linear-network bounds (:func:`symhess.bounds.network_bounds` at the draw's ``r``, ``s``)
+The linear-network bounds (:func:`symhess.theory.bounds.network_bounds` at the draw's ``r``, ``s``)
 are reported in each detail as findings (``FINDING: … exceeded by …``), never as the verdict.
 """
 
 from __future__ import annotations
 
-from symhess.bounds import relu_functional_terms, relu_outer_terms
 from symhess.nets.architecture import Architecture, ConvLayer
+from symhess.theory.bounds import relu_functional_terms, relu_outer_terms
 
 from ._beyond import BeyondInstance, Measured, compare_over_draws, finding, measured_draws
 from .framework import Claim
@@ -32,12 +32,12 @@ NAME = "ReLU nets: rank bounds (Figure 2(c))"
 
 
 def relu_outer_bound(m: Measured) -> int:
-    """``min(n K, p − Σ_{l<L} m_l)`` (:func:`symhess.bounds.relu_outer_terms`)."""
+    """``min(n K, p − Σ_{l<L} m_l)`` (:func:`symhess.theory.bounds.relu_outer_terms`)."""
     return relu_outer_terms(m.net.arch, m.data.n).value
 
 
 def relu_functional_bound(m: Measured) -> int:
-    """One hidden layer: ``2 m min(k, d_1 min(K, n))`` (:func:`symhess.bounds.relu_functional_terms`)."""
+    """One hidden layer: ``2 m min(k, d_1 min(K, n))`` (:func:`symhess.theory.bounds.relu_functional_terms`)."""
     return relu_functional_terms(m.net.arch, m.data.n).value
 
 

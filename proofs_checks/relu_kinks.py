@@ -7,7 +7,7 @@ with one channel, filter ``[1, −1]``, dense weights ``[2, 3]``, so ``z_t = x_t
 
 * ``x = (2, 2, 5)``: ``z_0 = 0`` on the live receptive field ``(2, 2)``: a kink; the Toeplitz
   forward pass (:func:`symhess.nets.toeplitz.forward`), :func:`symhess.nets.relu.kink_free` and the fast
-  assembly (:func:`symhess.assembly.assemble`) must all refuse it;
+  assembly (:func:`symhess.hessian.assembly.assemble`) must all refuse it;
 * ``x = (0, 0, 5)``: ``z_0 = 0`` on the all-zero receptive field ``(0, 0)``: structurally dead,
   **not** a kink; masks ``[0, 0]`` (``z_1 = −5``);
 * ``x = (3, 1, 5)``: no zero; masks ``[1, 0]`` (``z = (2, −4)``);
@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from symhess.hessian.assembly import assemble
 from symhess.nets.architecture import Architecture, ConvLayer, Network, random_network
 from symhess.nets.data import Dataset
-from symhess.nets.toeplitz import ReluKinkError
+from symhess.nets.relu import kink_free, redraw_until_smooth
+from symhess.nets.toeplitz import ReluKinkError, forward
 
 from .framework import CheckResult, Claim, compare_exact
 
@@ -54,9 +56,6 @@ def _outcome(fn) -> object:
 
 
 def case_forward() -> list[CheckResult]:
-    from symhess.nets.relu import kink_free
-    from symhess.nets.toeplitz import forward
-
     net = _net()
     masks = lambda x: [int(v) for v in forward(net, x).masks[1]]  # noqa: E731
     why = kink_free(net, _data(SMOOTH, KINK))
@@ -71,8 +70,6 @@ def case_forward() -> list[CheckResult]:
 
 
 def case_assembly() -> list[CheckResult]:
-    from symhess.assembly import assemble
-
     net = _net()
     ok = lambda data: (assemble(net, data), "assembled")[1]  # noqa: E731
     return [
@@ -90,8 +87,6 @@ def _filter_sum(net: Network) -> int:
 
 
 def case_redraw() -> list[CheckResult]:
-    from symhess.nets.relu import redraw_until_smooth
-
     data = _data((1, 1, 1))
     # the first base seed whose scale-1 filter [a, b] has a + b = 0 (z = a + b on x = (1, 1, 1)): read off the weights
     base = next(s for s in range(1000) if _filter_sum(random_network(ARCH, s, scale=1)) == 0)

@@ -3,7 +3,7 @@
 The Toeplitz framework covers stride ``s`` and padding ``p`` (``T[t, c] = w[c − s t + p]``),
 so Proposition 4 (``H = Dᵀ Ĥ D``) still holds and gives bounds for any geometry. Checked:
 
-* every linear-network bound of :func:`symhess.bounds.network_bounds` at the draw's
+* every linear-network bound of :func:`symhess.theory.bounds.network_bounds` at the draw's
   ``(r, s)`` (for non-plain geometries: Theorem 5 with the Toeplitzed widths ``m_l d_l``
   and the channel-mixing orbits, Theorem 6 as the Toeplitzed-FCN bound per column block
   capped at ``p_l``; Theorem 10 when stride = filter size divides ``d_0``);

@@ -1,6 +1,6 @@
 """Theorem 10 (exact): LCN with weight sharing, rank H_O = q(k+tK−q), rank H_F = 2 m min(k, tK, t s)."""
 
-from symhess.bounds import theorem10_lcn_weight_sharing
+from symhess.theory.bounds import theorem10_lcn_weight_sharing
 
 from .framework import Claim
 from .instances import run_rank_claim

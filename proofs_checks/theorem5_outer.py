@@ -1,12 +1,12 @@
 """Theorem 5 (corrected): rank H_O ≤ min(p − orb, q(r + K − q)), q = min(r, K, m_l d_l), deep linear CNN.
 
 ``orb`` is the dimension of the orbits of the *joint* channel mixing of all hidden layers
-(:mod:`symhess.symmetry`); the first version added one orbit per layer, which over-counts
+(:mod:`symhess.theory.symmetry`); the first version added one orbit per layer, which over-counts
 (the last four architectures of the default sweep are its counterexamples, where the orbit
 term binds). Every architecture where each term binds: :mod:`proofs_checks.bound_search`.
 """
 
-from symhess.bounds import theorem5_outer
+from symhess.theory.bounds import theorem5_outer
 
 from .framework import Claim
 from .instances import conv_arch, run_rank_claim, sweep

@@ -1,11 +1,11 @@
 """Theorem 6 (corrected): rank of each column block of H_F, and their sum, for a deep linear CNN.
 
-``rank H_F[:, l] ≤ min(p_l, α_l + β_l − γ_l)`` (:func:`symhess.bounds.theorem6_column_block`,
+``rank H_F[:, l] ≤ min(p_l, α_l + β_l − γ_l)`` (:func:`symhess.theory.bounds.theorem6_column_block`,
 ``docs/theory.md`` §4); the first version capped ``α_l``, ``β_l`` by one global channel
 bottleneck and was false at bottlenecks (the last two default architectures).
 """
 
-from symhess.bounds import theorem6_functional, theorem6_functional_blocks
+from symhess.theory.bounds import theorem6_functional, theorem6_functional_blocks
 
 from .framework import Claim
 from .instances import conv_arch, run_rank_claim, sweep

@@ -1,6 +1,6 @@
 """Theorem 7 (exact): one-hidden-layer CNN, rank H_O = min(K r, q(K d_1 + k − q)), q = min(m, k)."""
 
-from symhess.bounds import theorem7_outer
+from symhess.theory.bounds import theorem7_outer
 
 from .framework import Claim
 from .instances import conv_arch, run_rank_claim, sweep

@@ -1,6 +1,6 @@
 """Theorem 8 (exact): one-hidden-layer CNN, rank H_F = 2 m min(k, s d_1)."""
 
-from symhess.bounds import theorem8_functional
+from symhess.theory.bounds import theorem8_functional
 
 from .framework import Claim
 from .instances import run_rank_claim

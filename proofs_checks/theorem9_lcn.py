@@ -1,7 +1,7 @@
 """Theorem 9 (exact): locally connected network, rank H_O = t q(k+K−q), rank H_F = 2 t m min(k, s)."""
 
-from symhess.bounds import theorem9_lcn
 from symhess.nets.architecture import Architecture
+from symhess.theory.bounds import theorem9_lcn
 
 from .framework import Claim
 from .instances import run_rank_claim, sweep

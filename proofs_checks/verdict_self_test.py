@@ -20,9 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from symhess.nets.architecture import random_network
+from symhess.nets.data import Dataset, random_dataset
+from symhess.theory.bounds import data_ranks
+
 from .framework import (BOUND, CLAIM_HOLDS, CLAIM_NOT_CHECKED, DEGENERATE, ERROR, HOLDS, IDENTITY, NOT_CHECKED,
                         TIGHT, VIOLATED, CheckResult, Claim, DegenerateInstance, NoInstance, claim_ok, claim_status,
                         compare_bound, compare_exact, finalise, run_claim)
+from .instances import conv_arch, degeneracy
 
 NAME = "Verdict logic self-test (known-good and known-bad results)"
 STATEMENT = ("compare_bound, compare_exact, finalise on an exact claim, CheckResult.ok, claim_status/claim_ok, "
@@ -142,12 +147,6 @@ def case_run_claim() -> list[CheckResult]:
 
 
 def case_degeneracy() -> list[CheckResult]:
-    from symhess.bounds import data_ranks
-    from symhess.nets.architecture import random_network
-    from symhess.nets.data import Dataset, random_dataset
-
-    from .instances import conv_arch, degeneracy
-
     arch = conv_arch(4, [(2, 2)], 1)
     net = random_network(arch, 0)
     # 6 samples, only 2 distinct inputs: rank Σ_xx = 2 < min(n, d0) = 4

@@ -22,14 +22,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from .nets.architecture import Architecture, LayerShape
 from .nets.derivatives import rotation, toeplitz_derivative
 from .output import render_table
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class CycleType:
 
 def permutation_cycles(size: int, power: int) -> tuple[int, ...]:
     """Sorted cycle lengths of ``P^power`` (``size × size``), via networkx on its functional graph."""
+    import networkx as nx  # imported on use: start-up time (symhess --help, input errors)
+
     P = rotation(size, power)
     G = nx.DiGraph()
     G.add_nodes_from(range(size))
@@ -60,6 +64,8 @@ def derivative_graph(shape: LayerShape) -> nx.Graph:
     """Bipartite graph of ``D_l``: nodes ``("w", q)`` (kernel entry ``q`` of ``vec_r W^l``,
     ``bipartite=0``) and ``("T", r)`` (entry ``r`` of ``vec_r T^l`` with a 1 in its row,
     ``bipartite=1``); edge ``("T", r) – ("w", q)`` iff ``D_l[r, q] = 1``."""
+    import networkx as nx  # imported on use: start-up time (symhess --help, input errors)
+
     D = toeplitz_derivative(shape)
     G = nx.Graph()
     G.add_nodes_from((("w", q) for q in range(D.shape[1])), bipartite=0)
@@ -125,6 +131,8 @@ class LayerAudit:
 
 def layer_audit(shape: LayerShape, kind: str) -> LayerAudit:
     """Audit one layer's Lemma 1 derivative."""
+    import networkx as nx  # imported on use: start-up time (symhess --help, input errors)
+
     D = toeplitz_derivative(shape)
     G = derivative_graph(shape)
     kernel = [n for n in G if n[0] == "w"]

@@ -19,6 +19,7 @@ from .linalg.memory import default_limit_bytes, format_bytes
 from .nets.architecture import ACTIVATIONS, Architecture, ConvLayer, Network, random_network
 from .nets.data import Dataset
 from .scalars import InputError, Verbatim
+from .torch_import import load_torch_model
 
 DEFAULT_INPUT_DIM = 12
 MAX_SAMPLES = 10**6
@@ -262,8 +263,6 @@ def network_from_args(args: argparse.Namespace, check: Check | None = None) -> N
 
 
 def _torch_network(args: argparse.Namespace) -> Network:
-    from .torch_import import load_torch_model
-
     try:
         return load_torch_model(args.torch, args.input_dim)
     except InputError as err:  # messages name what the user typed: --torch (and the module's layer)

@@ -17,14 +17,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .bounds import Bounds, relu_bounds
-from .crossentropy import CrossEntropyRanks, as_ce_dataset, ce_hessian_ranks
 from .crossentropy_sweep import ce_residual_rank, theorem_bounds
-from .hessians import PARTS, input_covariance
+from .hessian.crossentropy import CrossEntropyRanks, as_ce_dataset, ce_hessian_ranks
+from .hessian.hessians import PARTS, input_covariance
 from .linalg.rank import exact_rank
 from .nets.architecture import Network
 from .nets.data import Dataset
 from .report import PART_SYMBOLS
+from .theory.bounds import Bounds, relu_bounds
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ Hence every linear-network bound holds for cross-entropy with ``K − 1`` output
 cross-entropy weights each sample by ``A_i``, not ``I``) and the paper's statement that the
 (MSE, ``K``) bounds "still hold empirically for CE" (:func:`paper_bounds`).
 
-A draw (:func:`measure_ce_draw`) is :func:`symhess.crossentropy.random_ce_instance` (tempered
+A draw (:func:`measure_ce_draw`) is :func:`symhess.hessian.crossentropy.random_ce_instance` (tempered
 logits, redrawn at ReLU kinks, redraws counted) with exact ``r = rank Σ_xx``, exact
-``rank C_Kᵀ W^L``, the gap-rule ``rank Ω`` and :func:`symhess.crossentropy.ce_hessian_ranks`;
+``rank C_Kᵀ W^L``, the gap-rule ``rank Ω`` and :func:`symhess.hessian.crossentropy.ce_hessian_ranks`;
 :func:`ce_degeneracy` says why a draw is not generic.
 """
 
@@ -33,15 +33,17 @@ from typing import Any, Sequence
 
 import mpmath
 
-from .bounds import Bounds, network_bounds
-from .crossentropy import CrossEntropyRanks, ce_hessian_ranks, probabilities, random_ce_instance, sum_zero_basis
-from .hessians import PARTS, input_covariance
+from .hessian.crossentropy import CrossEntropyRanks, ce_hessian_ranks, probabilities, random_ce_instance, sum_zero_basis
+from .hessian.hessians import PARTS, input_covariance
 from .linalg.matrices import to_fmpq_mat
 from .linalg.numeric_rank import DEFAULT_DPS, GapRank, gap_rank, to_mp_matrix
 from .linalg.rank import exact_rank
 from .nets.architecture import Architecture, Network
 from .nets.data import Dataset
 from .nets.toeplitz import ReluKinkError
+from .scalars import InputError
+from .sweep import InstanceResult, PartRanks, fold_row
+from .theory.bounds import Bounds, is_fully_connected, is_plain_conv, network_bounds
 
 KINK_TRIES = 20
 """Weight redraws (seeds ``seed + 1000 a``) before a ReLU draw is given up as degenerate."""
@@ -62,7 +64,7 @@ def ce_residual_rank(r: int, outputs: int) -> int:
 def theorem_bounds(arch: Architecture, r: int) -> Bounds:
     """The linear-network bounds with ``K → K − 1``: ``network_bounds(reduced_classes(arch), r, min(r, K−1))``.
 
-    For an FCN this is :func:`symhess.bounds.network_bounds` with ``loss="ce"``.
+    For an FCN this is :func:`symhess.theory.bounds.network_bounds` with ``loss="ce"``.
     """
     return network_bounds(reduced_classes(arch), r, ce_residual_rank(r, arch.outputs))
 
@@ -76,8 +78,6 @@ def paper_bounds(arch: Architecture, r: int) -> Bounds:
 def exact_parts(arch: Architecture) -> tuple[str, ...]:
     """Parts whose :func:`theorem_bounds` value is the generic rank: FCN all three (``H_L``
     empirically, Singh et al.), one hidden stride-1 layer ``H_O``, ``H_F`` (Theorems 7/8)."""
-    from .bounds import is_fully_connected, is_plain_conv
-
     if arch.activation != "linear":
         return ()
     if is_fully_connected(arch):
@@ -236,9 +236,6 @@ def fold_ce_rows(point: Any, results: Sequence[CETableInstance]) -> Any:
     Extra columns: the smallest gap (decades) of ``H_F`` and ``H_L`` over the used seeds, the
     working precision, and ``bound_O_K``: the MSE bound with ``K`` (what ``K − 1`` improves on).
     """
-    from .scalars import InputError
-    from .tables import InstanceResult, PartRanks, fold_row
-
     used = [res for res in results if res.r >= 0 and None not in res.ranks]
     if not used:
         raise InputError("dps", f"a higher precision: no clear gap at dps={results[0].dps} on any seed",

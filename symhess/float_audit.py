@@ -1,9 +1,9 @@
 """Where float64 goes wrong: the certified exact ranks next to the float ranks the field uses.
 
 :func:`float_audit` puts, for one network on one data set, the certified exact ranks of
-``H_O``, ``H_F``, ``H_L`` (and ``r = rank Σ_xx``) from :func:`symhess.assembly.hessian_ranks`
+``H_O``, ``H_F``, ``H_L`` (and ``r = rank Σ_xx``) from :func:`symhess.hessian.assembly.hessian_ranks`
 next to the ranks of *the same Hessians assembled in float64*
-(:func:`symhess.assembly.assemble` with ``arithmetic="float64"``) under the rank conventions
+(:func:`symhess.hessian.assembly.assemble` with ``arithmetic="float64"``) under the rank conventions
 used in practice (:data:`CONVENTIONS`). Each convention is a threshold on the singular values
 (numpy SVD, ``compute_uv=False``):
 
@@ -48,10 +48,15 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .hessians import PARTS
+from .hessian.assembly import DEFAULT_CERTIFY_LIMIT, assemble, hessian_ranks
+from .hessian.hessians import PARTS
 from .nets.architecture import Architecture, ConvLayer, Network, random_network
 from .nets.data import Dataset, random_dataset
+from .nets.toeplitz import network_output
 from .scalars import InputError
+from .sweep import PartRanks, TableRow
+from .theory.bounds import data_ranks
+from .torch_import import torch_mse
 
 EPS64 = float(np.finfo(np.float64).eps)
 EPS32 = float(np.finfo(np.float32).eps)
@@ -289,12 +294,11 @@ class FloatMatrices:
 
 def autodiff_loss_hessian(net: Network, data: Dataset) -> np.ndarray | None:
     """``H_L`` as the field computes it: ``torch.func.hessian`` of the float64 MSE loss
-    (:func:`symhess.training.torch_mse`); ``None`` if PyTorch is missing or the net is not a conv stack."""
+    (:func:`symhess.torch_import.torch_mse`); ``None`` if PyTorch is missing or the net is not a conv stack."""
     try:
         import torch
     except ImportError:
         return None
-    from .training import torch_mse
 
     if not all(s.shared for s in net.arch.layers):
         return None
@@ -306,8 +310,6 @@ def autodiff_loss_hessian(net: Network, data: Dataset) -> np.ndarray | None:
 def float_matrices(net: Network, data: Dataset, autodiff: bool = True) -> FloatMatrices:
     """``Σ_xx = XᵀX / n`` and the Hessians assembled in float64 (weights and data rounded to doubles);
     ``autodiff``: also ``H_L`` by ``torch.func.hessian`` (:func:`autodiff_loss_hessian`)."""
-    from .assembly import assemble
-
     with np.errstate(over="ignore", invalid="ignore"):
         A = assemble(net, data, functional=True, outer=True, arithmetic="float64")
         X = np.array([[float(v) for v in row] for row in data.inputs], dtype=np.float64)
@@ -350,11 +352,8 @@ def float_audit(net: Network, data: Dataset, conventions: Sequence[Convention | 
     """Certified exact ranks of ``H_O``, ``H_F``, ``H_L`` and ``r`` next to each convention's float ranks.
 
     ``exact_ranks`` (with ``certified``): ranks already computed by
-    :func:`symhess.assembly.hessian_ranks` (``symhess rank`` passes its own), else computed here.
+    :func:`symhess.hessian.assembly.hessian_ranks` (``symhess rank`` passes its own), else computed here.
     """
-    from .assembly import DEFAULT_CERTIFY_LIMIT, hessian_ranks
-    from .bounds import data_ranks
-
     convs = tuple(get_convention(c) if isinstance(c, str) else c for c in conventions)
     if exact_ranks is None:
         hr = hessian_ranks(net, data, PARTS, certify_limit=certify_limit or DEFAULT_CERTIFY_LIMIT,
@@ -406,8 +405,6 @@ def interpolation_instance(a: int, seed: int = 0) -> tuple[Network, Dataset]:
     The weights are rationals with denominators up to 3 (``random_network(rational=True)``), so
     float64 rounds them, as it rounds trained weights: with integer weights every float
     product would be exact and the subtraction ``H_L − H_O`` would cancel without error."""
-    from .nets.toeplitz import network_output
-
     arch = FAMILY_ARCH
     net = random_network(arch, seed, rational=True)
     data = random_dataset(arch, FAMILY_SAMPLES, seed)
@@ -542,8 +539,6 @@ def _cell(ranks: Sequence[int], exact: Sequence[int]) -> str:
 
 def fold_float_failures(point: Any, results: Sequence[FailureInstance]) -> Any:
     """One row: the knob, the exact ``r/O/F/L`` and, per convention, ``ok`` or ``NO`` with the wrong ranks starred."""
-    from .tables import PartRanks, TableRow
-
     res = results[0]
     fam = FAMILIES[res.family]
     extra = [("setting", fam.label(res.knob)), ("exact r/O/F/L", "/".join(map(str, res.exact)))]

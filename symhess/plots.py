@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .hessians import PARTS
+from .float_audit import EPS64, FAMILIES, TABLE_COLUMN, family_instance, float_matrices, float_singular_values
+from .hessian.hessians import PARTS
 from .output import write_atomic
 from .scalars import InputError
-from .tables import PART_LABELS, TableResult, TableRow
+from .sweep import PART_LABELS, TableResult, TableRow
 
 PLOT_FORMATS = ("png", "svg")
 COLOURS = {"outer": "tab:blue", "functional": "tab:orange", "loss": "tab:green"}
@@ -117,9 +118,6 @@ def render_float_failures(result: TableResult, fmt: str) -> bytes:
     of one Hessian at the first knob setting where numpy's default breaks (else the absolute, then the
     relative threshold; else the last setting), with the
     certified exact rank marked and the thresholds of numpy, rtol=1e-6 and atol=1e-7/p drawn."""
-    from .float_audit import (EPS64, FAMILIES, TABLE_COLUMN, family_instance, float_matrices,
-                              float_singular_values)
-
     plt = pyplot_or_error()
     families = [f for f in FAMILIES if any(r.series == f for r in result.rows)]
     fig, axes = plt.subplots(1, len(families), figsize=(3.2 * len(families), 3.6), squeeze=False)

@@ -1,7 +1,7 @@
 """The rank report of one network on one data set: what ``symhess rank`` prints.
 
 :func:`rank_report` assembles the exact Hessians ``H_O``, ``H_F``, ``H_L`` (Eq. 1) by the fast
-integer path (:func:`symhess.assembly.hessian_ranks`), and reports their ranks (certified
+integer path (:func:`symhess.hessian.assembly.hessian_ranks`), and reports their ranks (certified
 exact up to the certification limit, Monte Carlo beyond it, or the float64 baseline), the
 ranks of their column blocks (the theorems are stated per column block ``l``), the data
 ranks ``r = rank Σ_xx`` and ``s = rank Ω``, and the paper's bounds for the architecture.
@@ -20,13 +20,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .assembly import DEFAULT_CERTIFY_LIMIT, HessianRanks, hessian_ranks
-from .bounds import Bounds, data_ranks, network_bounds, relu_bounds
-from .hessians import PARTS
-from .linalg.numeric_rank import DEFAULT_DPS
+from .float_audit import float_audit as run_audit
+from .hessian.assembly import DEFAULT_CERTIFY_LIMIT, HessianRanks, assemble, hessian_ranks
+from .hessian.hessians import PARTS
+from .linalg.memory import check_fits, estimate_rank_bytes, peak_rss_bytes
+from .linalg.numeric_rank import DEFAULT_DPS, check_dps, confirmed_gap_rank
 from .linalg.rank import RankResult
 from .nets.architecture import Network
 from .nets.data import Dataset
+from .scalars import InputError
+from .theory.bounds import Bounds, data_ranks, network_bounds, relu_bounds
 
 REPORT_METHODS = ("exact", "float64", "mpmath")
 """``symhess rank --method``: certified exact (default), the float64 baseline, or the mpmath gap rule."""
@@ -151,16 +154,12 @@ def _g(v: float | None) -> str:
 def mpmath_ranks(net: Network, data: Dataset, dps: int = DEFAULT_DPS, memory_limit: int | None = None) -> HessianRanks:
     """``H_O``, ``H_F``, ``H_L`` ranked by the confirmed mpmath gap rule on the *exact* integer matrices.
 
-    The matrices are those of the certified path (:func:`symhess.assembly.assemble`, integers
+    The matrices are those of the certified path (:func:`symhess.hessian.assembly.assemble`, integers
     after clearing denominators; ``H_O`` through the stacked Jacobian when ``nK < p``), each
     integer rounded once to ``dps`` (and ``2·dps``) digits by mpmath; the scale factors do not
     change a rank or the relative gap rule. Column blocks are not ranked (too slow in mpmath).
     """
     import flint
-
-    from .assembly import assemble
-    from .linalg.memory import check_fits, estimate_rank_bytes, peak_rss_bytes
-    from .linalg.numeric_rank import check_dps, confirmed_gap_rank
 
     dps = check_dps(dps)
     arch, p = net.arch, net.arch.num_params
@@ -190,8 +189,6 @@ def rank_report(net: Network, data: Dataset, method: str = "exact", certify_limi
                 memory_limit: int | None = None, dps: int = DEFAULT_DPS, float_audit: bool = False) -> RankReport:
     """Ranks of the MSE-loss Hessians by ``method`` (``exact``, ``float64`` or ``mpmath`` at ``dps``
     digits), with bounds; ``float_audit``: add the float conventions' ranks (:mod:`symhess.float_audit`)."""
-    from .scalars import InputError
-
     if method not in REPORT_METHODS:
         raise InputError("method", f"one of {', '.join(REPORT_METHODS)}", method)
     start = time.perf_counter()
@@ -202,8 +199,6 @@ def rank_report(net: Network, data: Dataset, method: str = "exact", certify_limi
                               method=method, column_blocks=("outer", "functional"))
     audit = None
     if float_audit:
-        from .float_audit import float_audit as run_audit
-
         exact = ranks if method == "exact" else hessian_ranks(net, data, PARTS, certify_limit=certify_limit,
                                                                 memory_limit=memory_limit)
         audit = run_audit(net, data, exact_ranks={p: exact.ranks[p].rank for p in PARTS}, certified=exact.certified)

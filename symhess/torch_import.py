@@ -1,4 +1,5 @@
-"""PyTorch models as exact networks: ``from_torch(module, input_dim) -> Network``.
+"""PyTorch models as exact networks: ``from_torch(module, input_dim) -> Network`` (and back, in float64:
+:func:`torch_function`, :func:`torch_mse`).
 
 Accepted: an ``nn.Sequential`` of the shape
 
@@ -34,11 +35,12 @@ import pickle
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from .nets.architecture import Architecture, ConvLayer, Network
+from .nets.data import Dataset
 from .scalars import InputError, exact
 
 ALLOWED = "Conv1d(bias=False), ReLU, Flatten or Linear(bias=False)"
@@ -272,3 +274,43 @@ def load_torch_model(path: str | os.PathLike, input_dim: int | None = None) -> N
     except InputError as err:
         field = "--input-dim" if err.field == "input_dim" else f"--torch {err.field}"
         raise InputError(field, err.expected, err.got) from None
+
+
+# --- the other way: an architecture as a differentiable float64 PyTorch function ----------------
+
+
+def torch_function(arch: Architecture) -> Callable[[Any, Any], Any]:
+    """``f(θ, X) -> F(X)``: the network of ``arch`` in PyTorch, differentiable in ``θ``.
+
+    ``θ``: float tensor of length ``p`` in the suite's order ``(vec_r W^1, …, vec_r W^L)``;
+    ``X``: ``(n, d_0)``; result ``(n, K)``. Hidden layers are ``conv1d`` (stride, padding),
+    the activation (``relu``: ``torch.relu``) between layers, the last layer a dense map on
+    the channel-major flattening (``W^L`` of shape ``(K, m_{L-1}, d_{L-1})``).
+    """
+    torch = _torch()
+    if not all(s.shared for s in arch.layers):
+        raise InputError("architecture", "shared-weight conv layers (no locally connected layer) for PyTorch",
+                         arch.describe())
+    shapes, offsets = arch.layers, arch.param_offsets
+
+    def f(theta: Any, X: Any) -> Any:
+        h = X.reshape(X.shape[0], 1, -1)
+        for sh, off in zip(shapes[:-1], offsets[:-1]):
+            w = theta[off:off + sh.num_params].reshape(sh.weight_shape)
+            h = torch.nn.functional.conv1d(h, w, stride=sh.stride, padding=sh.padding)
+            if arch.activation == "relu":
+                h = torch.relu(h)
+        last = shapes[-1]
+        W = theta[offsets[-1]:].reshape(last.out_channels, -1)
+        return h.reshape(h.shape[0], -1) @ W.T
+
+    return f
+
+
+def torch_mse(arch: Architecture, data: Dataset) -> Callable[[Any], Any]:
+    """``θ ↦ (1/n) Σ_i ½‖F(x_i) − y_i‖²`` in float64 PyTorch (inputs and targets rounded to float64)."""
+    torch = _torch()
+    f = torch_function(arch)
+    X = torch.tensor([[float(v) for v in row] for row in data.inputs], dtype=torch.float64)
+    Y = torch.tensor([[float(v) for v in row] for row in data.targets], dtype=torch.float64)
+    return lambda theta: 0.5 * ((f(theta, X) - Y) ** 2).sum() / X.shape[0]

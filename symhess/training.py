@@ -7,7 +7,7 @@ descent on the MSE loss ``L(θ) = (1/n) Σ_i ½‖F(x_i) − y_i‖²`` in float
 ``init_scale``. At each checkpoint every float64 weight is taken *exactly*
 (``Fraction(w)``: a float64 is a binary rational), and the exact, certified ranks of
 ``H_O``, ``H_F``, ``H_L`` at those weights are computed, with the data ranks ``r``, ``s``
-and the bounds of :func:`symhess.bounds.network_bounds` evaluated at the trained weights.
+and the bounds of :func:`symhess.theory.bounds.network_bounds` evaluated at the trained weights.
 The float64 SVD rank (numpy's default tolerance) is reported beside them: the numerical
 rank is what decreases in practice, while the exact rank of ``H_F`` stays generic until a
 residual is *exactly* zero (see ``docs/beyond.md``).
@@ -20,17 +20,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from .datasets import load_dataset
 from .float_audit import TABLE_COLUMN, TABLE_CONVENTIONS, float_audit
-from .hessians import PARTS, mse_hessians
+from .hessian.hessians import PARTS, mse_hessians
 from .linalg.rank import exact_rank, float64_rank
-from .nets.architecture import Architecture, Network, random_network
+from .nets.architecture import Architecture, ConvLayer, Network, random_network
 from .nets.data import Dataset
 from .scalars import InputError
+from .sweep import InstanceResult, PartRanks
+from .theory.bounds import data_ranks, network_bounds
+from .torch_import import torch_mse
 
 
 def _torch() -> Any:
@@ -39,43 +42,6 @@ def _torch() -> Any:
     except ImportError as err:  # pragma: no cover - torch is an optional extra
         raise InputError("torch", "PyTorch installed for training (pip install torch)", None) from err
     return torch
-
-
-def torch_function(arch: Architecture) -> Callable[[Any, Any], Any]:
-    """``f(θ, X) -> F(X)``: the network of ``arch`` in PyTorch, differentiable in ``θ``.
-
-    ``θ``: float tensor of length ``p`` in the suite's order ``(vec_r W^1, …, vec_r W^L)``;
-    ``X``: ``(n, d_0)``; result ``(n, K)``. Hidden layers are ``conv1d`` (stride, padding),
-    the activation (``relu``: ``torch.relu``) between layers, the last layer a dense map on
-    the channel-major flattening (``W^L`` of shape ``(K, m_{L-1}, d_{L-1})``).
-    """
-    torch = _torch()
-    if not all(s.shared for s in arch.layers):
-        raise InputError("architecture", "shared-weight conv layers (no locally connected layer) for PyTorch",
-                         arch.describe())
-    shapes, offsets = arch.layers, arch.param_offsets
-
-    def f(theta: Any, X: Any) -> Any:
-        h = X.reshape(X.shape[0], 1, -1)
-        for sh, off in zip(shapes[:-1], offsets[:-1]):
-            w = theta[off:off + sh.num_params].reshape(sh.weight_shape)
-            h = torch.nn.functional.conv1d(h, w, stride=sh.stride, padding=sh.padding)
-            if arch.activation == "relu":
-                h = torch.relu(h)
-        last = shapes[-1]
-        W = theta[offsets[-1]:].reshape(last.out_channels, -1)
-        return h.reshape(h.shape[0], -1) @ W.T
-
-    return f
-
-
-def torch_mse(arch: Architecture, data: Dataset) -> Callable[[Any], Any]:
-    """``θ ↦ (1/n) Σ_i ½‖F(x_i) − y_i‖²`` in float64 PyTorch (inputs and targets rounded to float64)."""
-    torch = _torch()
-    f = torch_function(arch)
-    X = torch.tensor([[float(v) for v in row] for row in data.inputs], dtype=torch.float64)
-    Y = torch.tensor([[float(v) for v in row] for row in data.targets], dtype=torch.float64)
-    return lambda theta: 0.5 * ((f(theta, X) - Y) ** 2).sum() / X.shape[0]
 
 
 @dataclass(frozen=True)
@@ -135,7 +101,7 @@ class CheckpointRanks:
     """Exact (certified) and float64 ranks of ``H_O``, ``H_F``, ``H_L`` at one checkpoint.
 
     ``exact`` / ``float64``: ``{"outer": …, "functional": …, "loss": …}``; ``r``, ``s``: data
-    ranks at these weights; ``bounds``: :func:`symhess.bounds.network_bounds` at ``(r, s)``
+    ranks at these weights; ``bounds``: :func:`symhess.theory.bounds.network_bounds` at ``(r, s)``
     (``None`` when the bounds module is absent).
     """
 
@@ -154,8 +120,6 @@ class CheckpointRanks:
 
 def checkpoint_ranks(arch: Architecture, data: Dataset, checkpoint: Checkpoint) -> CheckpointRanks:
     """Exact ranks at ``checkpoint`` (the float64 weights read exactly), and the bounds there."""
-    from .bounds import data_ranks, network_bounds
-
     net = network_at(arch, checkpoint)
     hess = mse_hessians(net, data)
     results = {part: exact_rank(hess.part(part)) for part in PARTS}
@@ -187,8 +151,6 @@ TRAINING_LR = 0.01
 
 def training_arch(step: int) -> Architecture:
     """The ``training`` table's network (the same at every step): ``d_0 = 8``, 3 filters of size 3, ``K = 2``."""
-    from .nets.architecture import ConvLayer
-
     return Architecture(8, (ConvLayer(3, 3),), 2)
 
 
@@ -199,8 +161,6 @@ def training_samples(arch: Architecture) -> int:
 
 def measure_training(point: Any, seed: int) -> Any:
     """Table measurement: train ``point.value`` steps from ``seed`` (lr 0.01), exact ranks there."""
-    from .tables import InstanceResult, PartRanks
-
     data = load_dataset(point.arch, point.samples, seed, point.dataset)
     (checkpoint,) = gradient_descent(point.arch, data, [point.value], TRAINING_LR, seed)
     row = checkpoint_ranks(point.arch, data, checkpoint)

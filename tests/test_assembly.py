@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import sympy
 
-from symhess.assembly import assemble, hessian_ranks
-from symhess.hessians import mse_hessians
+from symhess.hessian.assembly import assemble, hessian_ranks
+from symhess.hessian.hessians import mse_hessians
 from symhess.linalg.integer import exact_matmul
 from symhess.linalg.matrices import to_sympy_matrix
 from symhess.linalg.rank import integer_rank

@@ -1,8 +1,8 @@
 """Trust at the edges: the fast integer assembly on extreme but valid inputs.
 
 Deep nets, weight scales ``2^±40``, large prime denominators, huge strides and paddings: the
-fast assembly (:mod:`symhess.assembly`) must equal the production route
-(:func:`symhess.hessians.mse_hessians`) entry for entry, its certified ranks must agree with
+fast assembly (:mod:`symhess.hessian.assembly`) must equal the production route
+(:func:`symhess.hessian.hessians.mse_hessians`) entry for entry, its certified ranks must agree with
 FLINT's own exact rank over ℚ, and ``symhess rank`` must never crash on such an input. The
 regression tests are the inputs that once stopped the fast path with ``OverflowError: Python
 int too large to convert to C long`` (the dtype of ``F̂`` was chosen before its blocks were
@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from symhess.assembly import assemble, hessian_ranks
 from symhess.cli import main
 from symhess.exchange import load_network
-from symhess.hessians import PARTS, mse_hessians
+from symhess.hessian.assembly import assemble, hessian_ranks
+from symhess.hessian.hessians import PARTS, mse_hessians
 from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer, Network
 from symhess.nets.data import Dataset, random_dataset
 from symhess.nets.toeplitz import ReluKinkError

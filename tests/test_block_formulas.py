@@ -1,8 +1,8 @@
 """Route (a), the literal block formulas of Propositions 2-4, against independent routes.
 
-Independent references: the production Hessians (:mod:`symhess.hessians`, index maps,
+Independent references: the production Hessians (:mod:`symhess.hessian.hessians`, index maps,
 no Kronecker products) and sympy's differentiation of the loss polynomial
-(:mod:`symhess.symbolic`, plain convolution loops, no Toeplitz matrices).
+(:mod:`symhess.hessian.symbolic`, plain convolution loops, no Toeplitz matrices).
 The claims of ``proofs_checks/prop{2,3,4}_*.py`` run in ``proofs_checks/test_registry.py``.
 """
 
@@ -14,13 +14,13 @@ import sympy
 
 from proofs_checks._block_routes import identity_result, kink_free_draw
 from proofs_checks.framework import VIOLATED
-from symhess.block_formulas import (ToeplitzedNetwork, block_formula_hessians, commutation, functional_block,
+from symhess.hessian.block_formulas import (ToeplitzedNetwork, block_formula_hessians, commutation, functional_block,
                                     outer_block, toeplitzed_hessians)
-from symhess.hessians import mse_hessians
+from symhess.hessian.hessians import mse_hessians
+from symhess.hessian.symbolic import direct_hessians
 from symhess.linalg.matrices import to_fmpq_mat
 from symhess.nets.architecture import Architecture, ConvLayer, Network, symbolic_network
 from symhess.nets.data import Dataset
-from symhess.symbolic import direct_hessians
 
 ARCHS = {
     "2conv-stride-pad": lambda act: Architecture(6, (ConvLayer(2, 3), ConvLayer(2, 2, stride=2, padding=1)), 2, act),

@@ -1,6 +1,6 @@
 """Theorems 5 and 6 (corrected) and the systematic search for violations.
 
-Ranks here come from the production route (:func:`symhess.hessians.mse_hessians` and
+Ranks here come from the production route (:func:`symhess.hessian.hessians.mse_hessians` and
 :func:`symhess.linalg.rank.exact_rank`), not from the fast assembly the search uses; the counterexamples
 to the first versions of the theorems carry the certified ranks reported with them.
 """
@@ -10,16 +10,16 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import symhess.bounds as bounds_module
-from symhess.bound_search import (SearchCase, bound_terms, candidate_pool, run_case, select_cases,
-                                  term_statistics)
-from symhess.bounds import (data_ranks, network_bounds, theorem5_outer, theorem5_outer_terms,
-                            theorem6_column_block, theorem6_functional, theorem6_functional_blocks)
-from symhess.hessians import mse_hessians
+import symhess.theory.bounds as bounds_module
+from symhess.hessian.hessians import mse_hessians
 from symhess.linalg.rank import exact_rank
 from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer, random_network
 from symhess.nets.data import random_dataset
-from symhess.symmetry import independent_orbit_dimension, joint_orbit_dimension, single_layer_orbit
+from symhess.theory.bound_search import (SearchCase, bound_terms, candidate_pool, run_case, select_cases,
+                                  term_statistics)
+from symhess.theory.bounds import (data_ranks, network_bounds, theorem5_outer, theorem5_outer_terms,
+                            theorem6_column_block, theorem6_functional, theorem6_functional_blocks)
+from symhess.theory.symmetry import independent_orbit_dimension, joint_orbit_dimension, single_layer_orbit
 
 
 def conv(d0, layers, K, activation="linear"):

@@ -2,11 +2,11 @@
 
 import pytest
 
-from symhess.bounds import (Bounds, fcn_functional_blocks, fcn_functional_rank, fcn_loss_rank, fcn_outer_rank,
-                            network_bounds, theorem5_outer, theorem6_functional, theorem6_functional_blocks,
-                            theorem7_outer, theorem8_functional, theorem9_lcn, theorem10_lcn_weight_sharing)
 from symhess.nets.architecture import Architecture, ConvLayer
 from symhess.scalars import InputError
+from symhess.theory.bounds import (Bounds, fcn_functional_blocks, fcn_functional_rank, fcn_loss_rank, fcn_outer_rank,
+                            network_bounds, theorem5_outer, theorem6_functional, theorem6_functional_blocks,
+                            theorem7_outer, theorem8_functional, theorem9_lcn, theorem10_lcn_weight_sharing)
 
 
 def conv(d, layers, K):
@@ -90,11 +90,11 @@ def test_scaling_linear_in_channels_while_p_quadratic():
 
 @pytest.mark.parametrize("weight_sharing", [False, True])
 def test_local_layer_hessians_match_sympy(weight_sharing):
-    from symhess.hessians import mse_hessians
+    from symhess.hessian.hessians import mse_hessians
+    from symhess.hessian.symbolic import direct_hessians
     from symhess.linalg.matrices import to_sympy_matrix
     from symhess.nets.architecture import random_network
     from symhess.nets.data import random_dataset
-    from symhess.symbolic import direct_hessians
 
     arch = Architecture.locally_connected(4, 2, 2, 2, weight_sharing=weight_sharing)
     net, data = random_network(arch, 1), random_dataset(arch, 3, 1)

@@ -10,7 +10,7 @@ import sympy
 
 from symhess.cli import main
 from symhess.exchange import dataset_from_json, network_from_json
-from symhess.symbolic import direct_hessians
+from symhess.hessian.symbolic import direct_hessians
 
 from cli_fixtures import DATA, MODEL
 

@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 import sympy
 
-from symhess.crossentropy import (as_ce_dataset, ce_dataset, ce_hessian_ranks, ce_hessians, ce_loss, class_labels,
+from symhess.hessian.crossentropy import (as_ce_dataset, ce_dataset, ce_hessian_ranks, ce_hessians, ce_loss, class_labels,
                                   outer_factor, random_ce_instance, softmax, sum_zero_basis)
-from symhess.hessians import functional_hessian, mse_hessians
+from symhess.hessian.hessians import functional_hessian, mse_hessians
+from symhess.hessian.symbolic import network_outputs
 from symhess.linalg.matrices import to_sympy_matrix
 from symhess.linalg.numeric_rank import gap_rank
 from symhess.linalg.rank import exact_rank
 from symhess.nets.architecture import Architecture, ConvLayer, random_network, symbolic_network
 from symhess.nets.data import Dataset, random_dataset
 from symhess.scalars import InputError, to_sympy
-from symhess.symbolic import network_outputs
 
 DEFAULT_INSTANCES = [
     ("linear", Architecture(7, (ConvLayer(2, 3),), 3), 3, "integer"),

@@ -17,9 +17,10 @@ import sympy
 import proofs_checks.crossentropy_bounds as ceb
 from proofs_checks.framework import DEGENERATE, ERROR, TIGHT, VIOLATED, run_claim
 from symhess.cli import main
-from symhess.crossentropy import class_labels, random_ce_instance
 from symhess.crossentropy_sweep import measure_ce_draw
-from symhess.tables import get_table, instance_seeds, run_table
+from symhess.hessian.crossentropy import class_labels, random_ce_instance
+from symhess.sweep import instance_seeds, run_table
+from symhess.tables import get_table
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +72,8 @@ def test_degenerate_head_is_reported_not_passed(default_results):
 
 def _sympy_jacobians(net, data):
     """``∂F(x_i)/∂θ`` by sympy differentiation of the symbolic network (independent of the index maps)."""
+    from symhess.hessian.symbolic import network_outputs
     from symhess.nets.architecture import symbolic_network
-    from symhess.symbolic import network_outputs
 
     sym = symbolic_network(net.arch)
     theta = sym.theta()

@@ -13,7 +13,8 @@ from symhess.float_audit import (CONVENTIONS, FAMILIES, family_instance, float_a
                                  float_singular_values, get_convention)
 from symhess.linalg.rank import exact_rank
 from symhess.report import rank_report
-from symhess.tables import get_table, run_table
+from symhess.sweep import run_table
+from symhess.tables import get_table
 
 
 def _wrong(audit, name):

@@ -2,11 +2,11 @@
 
 import pytest
 
-from symhess.hessians import mse_hessians
+from symhess.hessian.hessians import mse_hessians
+from symhess.hessian.symbolic import direct_hessians
 from symhess.linalg.matrices import to_sympy_matrix
 from symhess.nets.architecture import Architecture, ConvLayer, random_network
 from symhess.nets.data import random_dataset
-from symhess.symbolic import direct_hessians
 
 
 @pytest.mark.parametrize("activation", ["linear", "relu"])

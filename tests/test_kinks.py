@@ -10,8 +10,8 @@
 import numpy as np
 import pytest
 
-from symhess.assembly import _kinks, assemble
-from symhess.hessians import mse_hessians
+from symhess.hessian.assembly import _kinks, assemble
+from symhess.hessian.hessians import mse_hessians
 from symhess.nets.architecture import Architecture, ConvLayer, Network
 from symhess.nets.data import Dataset
 from symhess.nets.relu import kink_free, redraw_until_smooth

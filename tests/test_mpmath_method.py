@@ -38,7 +38,7 @@ def test_float_failure_families_at_too_low_precision_say_no_clear_gap_never_a_wr
 
 
 def test_one_precision_alone_can_be_wrong_the_confirmation_catches_it():
-    from symhess.assembly import assemble
+    from symhess.hessian.assembly import assemble
     from symhess.linalg.numeric_rank import gap_rank
     import flint
 

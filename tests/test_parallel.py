@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from symhess.assembly import hessian_ranks
+from symhess.hessian.assembly import hessian_ranks
 from symhess.nets.architecture import Architecture, ConvLayer, random_network
 from symhess.nets.data import random_dataset
 from symhess.parallel import map_instances

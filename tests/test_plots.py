@@ -9,7 +9,8 @@ import pytest
 
 from symhess.cli import main
 from symhess.plots import render_plot
-from symhess.tables import TABLES, get_table, run_table
+from symhess.sweep import run_table
+from symhess.tables import TABLES, get_table
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

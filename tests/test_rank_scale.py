@@ -114,7 +114,7 @@ def test_column_blocks_tight_loose_and_unlucky(certificate):
 
 
 def test_monte_carlo_matches_certified_on_a_hessian():
-    from symhess.assembly import hessian_ranks
+    from symhess.hessian.assembly import hessian_ranks
     from symhess.nets.architecture import Architecture, ConvLayer, random_network
     from symhess.nets.data import random_dataset
 
@@ -134,7 +134,7 @@ def test_certified_hessian_at_two_thousand_parameters():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from benchmark import instance
 
-    from symhess.assembly import hessian_ranks
+    from symhess.hessian.assembly import hessian_ranks
 
     net, data = instance(19)  # p = 2052
     rep = hessian_ranks(net, data, parts=("loss",))
@@ -151,7 +151,7 @@ def test_kernel_certificate_too_big_for_the_memory_limit_switches_to_schur():
 
 
 def test_loss_alone_is_built_in_place_and_equal():
-    from symhess.assembly import assemble, hessian_ranks
+    from symhess.hessian.assembly import assemble, hessian_ranks
     from symhess.nets.architecture import Architecture, ConvLayer, random_network
     from symhess.nets.data import random_dataset
 

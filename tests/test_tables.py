@@ -18,8 +18,8 @@ from symhess.cli import main
 from symhess.datasets import load_dataset
 from symhess.nets.architecture import random_network
 from symhess.scalars import InputError
-from symhess.tables import (
-    TABLES, PartRanks, SweepPoint, TableSpec, fit_rows, get_table, instance_seeds, loglog_slope, run_table)
+from symhess.sweep import PartRanks, SweepPoint, TableSpec, fit_rows, instance_seeds, loglog_slope, run_table
+from symhess.tables import TABLES, get_table
 
 # The smallest interesting point of each table (first series); two seeds per point.
 TINY = {"channels": (2,), "filter-size": (2, 8), "lcn": (3,), "sqrt-law": (2, 3)}
@@ -95,7 +95,7 @@ def test_tiny_sweep_ranks_equal_torch_float64_ranks(name, tiny_results):
 def test_smallest_point_equals_sympy_direct_rank():
     """Sympy route (b) on a 2-hidden-layer point with p = 12 (sqrt-law family, m = 1): direct
     differentiation of the loss polynomial + sympy's Matrix.rank (runs without torch)."""
-    from symhess.symbolic import direct_hessians
+    from symhess.hessian.symbolic import direct_hessians
 
     spec = dataclasses.replace(get_table("sqrt-law"), values=(1,), seeds=1)
     row = run_table(spec, progress=False).rows[0]
@@ -112,7 +112,7 @@ def test_smallest_point_equals_sympy_direct_rank():
 
 
 def needs_bounds():
-    pytest.importorskip("symhess.bounds", reason="symhess.bounds not yet available")
+    pytest.importorskip("symhess.theory.bounds", reason="symhess.theory.bounds not yet available")
 
 
 @pytest.mark.parametrize("name", sorted(TINY))

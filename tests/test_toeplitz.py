@@ -1,6 +1,6 @@
 """Toeplitz representation (Section 4): ``T^l x`` against a direct convolution loop and PyTorch.
 
-References: :func:`symhess.symbolic.conv1d` (a plain loop over ``o, t, i, j``) exactly,
+References: :func:`symhess.hessian.symbolic.conv1d` (a plain loop over ``o, t, i, j``) exactly,
 and ``torch.nn.functional.conv1d`` / an ``nn.Sequential`` in float64 on integer
 instances (every value is an integer far below 2^53, so float64 is exact there).
 """
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from symhess.hessian.symbolic import conv1d
 from symhess.nets.architecture import Architecture, ConvLayer, Network, random_network
 from symhess.nets.toeplitz import ReluKinkError, forward, layer_toeplitz
-from symhess.symbolic import conv1d
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

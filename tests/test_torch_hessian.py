@@ -14,10 +14,10 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from proofs_checks._block_routes import kink_free_draw  # noqa: E402
-from symhess.hessians import mse_hessians  # noqa: E402
+from symhess.hessian.hessians import mse_hessians  # noqa: E402
 from symhess.linalg.rank import exact_rank, float64_rank  # noqa: E402
 from symhess.nets.architecture import Architecture, ConvLayer, Network  # noqa: E402
-from symhess.training import torch_function  # noqa: E402
+from symhess.torch_import import torch_function  # noqa: E402
 
 
 def torch_hessians(net: Network, data) -> dict[str, np.ndarray]:

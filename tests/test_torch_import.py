@@ -8,7 +8,7 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from symhess.hessians import mse_hessians  # noqa: E402
+from symhess.hessian.hessians import mse_hessians  # noqa: E402
 from symhess.nets.data import random_dataset  # noqa: E402
 from symhess.nets.toeplitz import ReluKinkError, forward  # noqa: E402
 from symhess.scalars import InputError  # noqa: E402

@@ -6,7 +6,7 @@ import flint
 import numpy as np
 import pytest
 
-from symhess.hessians import jacobian, sample_terms
+from symhess.hessian.hessians import jacobian, sample_terms
 from symhess.linalg.matrices import to_fmpq_mat
 from symhess.nets.architecture import Architecture, ConvLayer
 from symhess.nets.data import random_dataset
@@ -46,7 +46,7 @@ def test_one_step_is_the_exact_gradient_step():
 
 def test_exact_ranks_and_bounds_at_checkpoints():
     """Over-parameterised (n = 4): the loss goes to ~0, the exact ranks stay generic, the bounds hold."""
-    pytest.importorskip("symhess.bounds")
+    pytest.importorskip("symhess.theory.bounds")
     data = random_dataset(ARCH, 4, 0)
     rows = [checkpoint_ranks(ARCH, data, c) for c in gradient_descent(ARCH, data, [0, 400], lr=0.01, seed=0)]
     assert rows[-1].loss < 1e-6 * rows[0].loss

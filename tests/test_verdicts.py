@@ -16,7 +16,7 @@ import proofs_checks.framework as fw
 from proofs_checks import functional_column_blocks_orthogonal as colblocks
 from proofs_checks import functional_hollow_inertia as hollow
 from proofs_checks import outer_rank_equals_ntk as ntk
-from proofs_checks.instances import Instance
+from proofs_checks.instances import Instance, generic_draw
 from symhess.nets.architecture import Architecture, ConvLayer
 
 
@@ -96,7 +96,7 @@ def test_registry_wraps_instances_and_every_default_instance_is_checked():
 
 
 def _fake_hessians(draw, **parts):
-    from symhess.hessians import HessianParts
+    from symhess.hessian.hessians import HessianParts
 
     H = draw.hessians
     return replace(draw, hessians=HessianParts(H.arch, parts.get("outer", H.outer),
@@ -106,7 +106,7 @@ def _fake_hessians(draw, **parts):
 def test_column_block_remark_can_fail(monkeypatch):
     """Dependent column blocks (rank H_F < Σ rank C_l, observed < expected) are a violation."""
     inst = colblocks.instances(False)[1]  # two layers + dense, linear
-    real = fw.generic_draw
+    real = generic_draw
 
     def dependent(instance, seed):
         d = real(instance, seed)
@@ -146,7 +146,7 @@ def test_sylvester_count_can_fail(monkeypatch):
 
 def test_ntk_rank_can_fail(monkeypatch):
     """A production H_O of too low rank (observed < expected) is a violation of rank H_O = rank JJᵀ."""
-    real = fw.generic_draw
+    real = generic_draw
 
     def low_rank(instance, seed):
         d = real(instance, seed)

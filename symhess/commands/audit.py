@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..audit import audit
 from ..cli_args import add_architecture_arguments, add_memory_argument, architecture_from_args, check_memory, network_from_args
 from ..linalg.memory import audit_bytes, params_of
 
@@ -24,8 +25,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..audit import audit  # networkx: imported only when auditing, so --help and input errors stay quick
-
     arch = network_from_args(args).arch if (args.model or args.torch) else architecture_from_args(args)
     check_memory(args, audit_bytes(arch), f"the audit of p = {params_of(arch)} parameters, "
                                              f"{arch.num_toeplitz_params} Toeplitz entries")

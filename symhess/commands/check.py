@@ -24,6 +24,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Sequence
 
+from proofs_checks import framework
+
 from ..cli_args import IntArg, check_dask_address, check_jobs
 from ..output import FORMATS, check_target, render_table, write_atomic
 from ..parallel import default_jobs, map_instances
@@ -58,9 +60,7 @@ class Task:
 
 def run_task(task: Task) -> list:
     """``run_claim`` with errors caught (a crashing check becomes an ``error`` result)."""
-    from proofs_checks.framework import run_claim
-
-    return run_claim(task.claim, task.instance, catch_errors=True)
+    return framework.run_claim(task.claim, task.instance, catch_errors=True)
 
 
 def module_name(claim: Any) -> str:
@@ -85,9 +85,7 @@ def select(claims: Sequence[Any], patterns: Sequence[str] | None) -> list[Any]:
 
 def worst_gap(results: Sequence[Any]) -> int | None:
     """Most negative ``bound − observed`` if any is negative, else the largest; ``None`` without gaps."""
-    from proofs_checks.framework import DEGENERATE
-
-    gaps = [r.gap for r in results if r.gap is not None and r.verdict != DEGENERATE]
+    gaps = [r.gap for r in results if r.gap is not None and r.verdict != framework.DEGENERATE]
     if not gaps:
         return None
     return min(gaps) if min(gaps) < 0 else max(gaps)
@@ -95,9 +93,7 @@ def worst_gap(results: Sequence[Any]) -> int | None:
 
 def verdict_counts(results: Sequence[Any]) -> dict[str, int]:
     """``{verdict: count}`` in the framework's verdict order, zero counts left out."""
-    from proofs_checks.framework import VERDICTS
-
-    counts = {v: sum(1 for r in results if r.verdict == v) for v in VERDICTS}
+    counts = {v: sum(1 for r in results if r.verdict == v) for v in framework.VERDICTS}
     return {v: c for v, c in counts.items() if c}
 
 
@@ -120,13 +116,11 @@ def jsonable(value: Any) -> Any:
 
 def claim_report(claim: Any, instances: int, results: Sequence[Any]) -> dict[str, Any]:
     """Everything known about one claim after the sweep (JSON-ready)."""
-    from proofs_checks.framework import claim_ok, claim_status
-
     return {
         "claim": claim.name, "module": module_name(claim), "statement": claim.statement,
         "exact": claim.exact, "tags": list(claim.tags), "instances": instances,
         "verdicts": verdict_counts(results), "worst_gap": worst_gap(results),
-        "ok": claim_ok(results), "status": claim_status(results),
+        "ok": framework.claim_ok(results), "status": framework.claim_status(results),
         "results": [jsonable(r.to_dict()) for r in results],
     }
 
@@ -154,15 +148,13 @@ def out_format(path: str, fmt: str | None) -> str:
 
 def sweep(claims: Sequence[Any], full: bool, jobs: int | None, dask_address: str | None = None) -> list[dict[str, Any]]:
     """Run every claim on every instance of its sweep; one report per claim, in registry order."""
-    from proofs_checks.framework import instance_label
-
     tasks = [Task(c, inst) for c in claims for inst in c.instances(full)]
     per_task = map_instances(run_task, tasks, jobs=jobs, progress="symhess check", dask_address=dask_address)
     reports = []
     for claim in claims:
         mine = [(t, res) for t, res in zip(tasks, per_task) if t.claim is claim]
         report = claim_report(claim, len(mine), [r for _, res in mine for r in res])
-        empty = [instance_label(t.instance) for t, res in mine if not res]
+        empty = [framework.instance_label(t.instance) for t, res in mine if not res]
         if empty:  # a check that returned nothing checked nothing: never a silent pass
             report["ok"] = False
             report["verdicts"]["no result"] = len(empty)
@@ -181,15 +173,13 @@ def summary_document(reports: Sequence[dict[str, Any]], full: bool) -> dict[str,
 
 
 def run(args: argparse.Namespace) -> int:
-    from proofs_checks.framework import registry
-
     check_jobs(args.jobs)
     check_dask_address(args.dask)
     fmt = args.format or "md"
     file_fmt = out_format(args.out, args.format) if args.out else None
     if args.out:
         check_target(args.out)  # before the sweep, not after it
-    claims = select(registry(), args.claim)
+    claims = select(framework.registry(), args.claim)
     reports = sweep(claims, args.full, args.jobs, args.dask)
     ok = all(r["ok"] for r in reports)
     rows = [table_row(r) for r in reports]

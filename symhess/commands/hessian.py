@@ -8,7 +8,7 @@ import json
 from ..cli_args import (add_architecture_arguments, add_data_arguments, add_memory_argument, check_memory,
                         dataset_from_args, network_from_args, parse_parts, sample_count)
 from ..exchange import dataset_to_json, matrix_to_json, network_to_json
-from ..hessians import PARTS, mse_hessians
+from ..hessian.hessians import PARTS, mse_hessians
 from ..linalg.memory import hessian_export_bytes, params_of
 from ..output import check_target, write_atomic
 from ..scalars import InputError

@@ -10,7 +10,8 @@ from ..cli_args import IntArg, check_dask_address, check_jobs
 from ..output import FORMATS, check_target, write_atomic
 from ..parallel import default_jobs
 from ..scalars import InputError
-from ..tables import TABLES, TableResult, get_table, run_table
+from ..sweep import TableResult, run_table
+from ..tables import TABLES, get_table
 
 NAME = "table"
 HELP = "exact rank tables of the paper's figures: ranks of H_O, H_F, H_L and their bounds over a sweep"

@@ -10,7 +10,7 @@ ever happens; no float value enters the result. Entrywise products and sums chec
 :func:`common_dtype` (widening casts only), so an array that became Python integers is never
 cast back to int64: int64 holds only values proven below ``2^62``, and nothing can wrap.
 
-Float64 arrays (the float64 baseline of :mod:`symhess.assembly`) pass through as floats.
+Float64 arrays (the float64 baseline of :mod:`symhess.hessian.assembly`) pass through as floats.
 :func:`clear_denominators` writes rationals as integers over their least common denominator.
 """
 

@@ -1,6 +1,6 @@
 """Memory: the machine's RAM, a size estimate made before assembling, and the peak actually used.
 
-The fast exact path (:mod:`symhess.assembly`) holds ``p × p`` integer matrices and, while
+The fast exact path (:mod:`symhess.hessian.assembly`) holds ``p × p`` integer matrices and, while
 ranking, panels of one of them converted for FLINT. Before any large
 allocation :func:`check_fits` compares :func:`estimate_rank_bytes` with a limit (default: half
 the machine's RAM) and raises :class:`~symhess.scalars.InputError` with the numbers, instead of
@@ -135,7 +135,7 @@ def forward_jacobian_bytes_exact(arch: Architecture, n: int) -> int:
 
 def rank_job_bytes(arch: Architecture, n: int, parts: Iterable[str] = ("outer", "functional", "loss")) -> int:
     """Everything ``symhess rank`` (MSE) holds: :func:`estimate_rank_bytes` (in Python ints) plus the exact
-    weights and data. At least what :mod:`symhess.assembly` checks itself, so the CLI refuses first."""
+    weights and data. At least what :mod:`symhess.hessian.assembly` checks itself, so the CLI refuses first."""
     p = params_of(arch)
     parts = tuple(parts)
     square = any(name != "outer" for name in parts) or n * arch.outputs >= p

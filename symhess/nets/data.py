@@ -2,7 +2,7 @@
 
 The theory sees the data only through ``Σ_xx = (1/n) Σ_i x_i x_iᵀ`` (rank ``r``)
 and ``Ω = (1/n) Σ_i (F(x_i) - y_i) x_iᵀ`` (rank ``s``); both are computed exactly
-(see :mod:`symhess.hessians` for ``Ω``).
+(see :mod:`symhess.hessian.hessians` for ``Ω``).
 """
 
 from __future__ import annotations

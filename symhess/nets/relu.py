@@ -4,7 +4,7 @@ A ReLU network is piecewise linear in its input and piecewise polynomial in its 
 At weights ``θ`` where no pre-activation is exactly zero, the activation pattern ``Λ^l(x_i)``
 is constant in a neighbourhood of ``θ``, so the loss there *is* the loss of the linear
 network with those masks fixed, and its Hessian (Eq. 1 with ``Λ^l`` between the layers,
-:mod:`symhess.hessians`) has rational entries. Where a pre-activation is exactly zero and
+:mod:`symhess.hessian.hessians`) has rational entries. Where a pre-activation is exactly zero and
 its receptive field is not (a genuine kink, :func:`symhess.nets.toeplitz.kink_units`), the
 Hessian does not exist; :func:`symhess.nets.toeplitz.forward` raises
 :class:`symhess.nets.toeplitz.ReluKinkError` and nothing picks a one-sided derivative.

@@ -7,9 +7,9 @@ paddings, weight sharing or not, channel bottlenecks, ReLU), predicts from the a
 alone which term of which bound binds (generic data ranks ``r = min(n, d_0)``,
 ``s = min(K, r)``), picks a sample in which every term binds somewhere, and compares each
 bound at the draw's own exact ``(r, s)`` with the certified exact ranks of the fast integer
-assembly (:func:`symhess.assembly.hessian_ranks`).
+assembly (:func:`symhess.hessian.assembly.hessian_ranks`).
 
-Bounds searched (``symhess.bounds``): Theorem 5 (``H_O``), Theorem 6 (each column block of
+Bounds searched (``symhess.theory.bounds``): Theorem 5 (``H_O``), Theorem 6 (each column block of
 ``H_F`` and the total), the loss bound (``H_L``) for linear nets; for ReLU nets the derived
 ReLU bounds on ``H_O`` (and on ``H_F`` with one hidden layer). Results per case, and per
 ``(bound, term)``: how often it binds, is tight, is loose, is violated
@@ -23,13 +23,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .assembly import hessian_ranks
+from ..hessian.assembly import hessian_ranks
+from ..nets.architecture import Architecture, ConvLayer, LocalLayer, Network, random_network
+from ..nets.data import Dataset, random_dataset
+from ..nets.relu import redraw_until_smooth
+from ..scalars import InputError
 from .bounds import (BoundTerms, ColumnBlockBound, data_ranks, network_bounds, relu_functional_terms, relu_outer_terms,
                      theorem5_outer_terms, theorem6_column_block, theorem7_outer_terms, theorem8_functional_terms)
-from .nets.architecture import Architecture, ConvLayer, LocalLayer, Network, random_network
-from .nets.data import Dataset, random_dataset
-from .nets.relu import redraw_until_smooth
-from .scalars import InputError
 
 MAX_PARAMS = 160
 """Largest parameter count in the pool (certified ranks stay well under a second)."""
@@ -117,7 +117,7 @@ def bound_terms(arch: Architecture, n: int, r: int, s: int) -> dict[str, BoundTe
 
 
 def reported_bound_terms(arch: Architecture, r: int, s: int) -> dict[str, BoundTerms]:
-    """The sharper results :func:`symhess.bounds.network_bounds` reports where they apply.
+    """The sharper results :func:`symhess.theory.bounds.network_bounds` reports where they apply.
 
     One hidden layer (stride/padding too): Theorems 7 and 8 with their two terms each;
     FCN: Singh et al.'s three formulas; Section-7 LCNs: Theorems 9/10; every case: the

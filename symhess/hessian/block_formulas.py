@@ -61,11 +61,11 @@ import flint
 import numpy as np
 import sympy
 
-from .linalg.matrices import to_fmpq_mat, to_object, to_sympy_matrix
-from .nets.architecture import Architecture, Network
-from .nets.data import Dataset
-from .nets.derivatives import toeplitz_derivative
-from .nets.toeplitz import forward, identity, network_toeplitz, zeros
+from ..linalg.matrices import to_fmpq_mat, to_object, to_sympy_matrix
+from ..nets.architecture import Architecture, Network
+from ..nets.data import Dataset
+from ..nets.derivatives import toeplitz_derivative
+from ..nets.toeplitz import forward, identity, network_toeplitz, zeros
 
 FORMS = ("covariance", "per-sample")
 """``"covariance"``: the propositions' ``Σ_xx`` / ``Ω`` forms (linear nets only);

@@ -22,7 +22,7 @@ Gauss–Newton split (Eq. 1 with the cross-entropy output Hessian):
   ``H_F`` reuses the exact MSE machinery, since it is linear in the residuals: the
   probabilities are rounded once to ``dps`` digits (an ``mpf`` *is* a binary rational),
   ``H_F`` of those residuals is assembled exactly by
-  :func:`symhess.hessians.functional_hessian`, then rounded to ``dps`` digits. ``H_O`` is
+  :func:`symhess.hessian.hessians.functional_hessian`, then rounded to ``dps`` digits. ``H_O`` is
   assembled in mpmath arithmetic from the exact ``J_i`` and ``A_i`` at ``dps`` digits.
 """
 
@@ -37,14 +37,14 @@ import flint
 import mpmath
 import numpy as np
 
+from ..linalg.matrices import vstack
+from ..linalg.numeric_rank import DEFAULT_DPS, GapRank, check_dps, gap_rank, mpf_to_fraction, to_mp_matrix
+from ..linalg.rank import RankResult, exact_rank
+from ..nets.architecture import Architecture, Network, random_network
+from ..nets.data import Dataset, random_dataset
+from ..nets.toeplitz import ReluKinkError, forward
+from ..scalars import InputError
 from .hessians import PARTS, functional_hessian, sample_jacobian, sample_terms
-from .linalg.matrices import vstack
-from .linalg.numeric_rank import DEFAULT_DPS, GapRank, check_dps, gap_rank, mpf_to_fraction, to_mp_matrix
-from .linalg.rank import RankResult, exact_rank
-from .nets.architecture import Architecture, Network, random_network
-from .nets.data import Dataset, random_dataset
-from .nets.toeplitz import ReluKinkError, forward
-from .scalars import InputError
 
 LOSSES = ("mse", "ce")
 """Loss names as the CLI spells them: mean squared error, softmax cross-entropy."""

@@ -1,6 +1,6 @@
 """Fast assembly of the MSE Hessians in integer arithmetic (issue 5).
 
-Same Hessians as :func:`symhess.hessians.mse_hessians` (Eq. 1, Props 2–4), computed with
+Same Hessians as :func:`symhess.hessian.hessians.mse_hessians` (Eq. 1, Props 2–4), computed with
 vectorised numpy arithmetic instead of Python objects in hot loops.
 
 **Clearing denominators.** Each layer's weights are written ``W^l = Ŵ^l / s_l`` with ``Ŵ^l``
@@ -50,14 +50,14 @@ from typing import Sequence
 import flint
 import numpy as np
 
-from .linalg.integer import INT64_LIMIT, clear_denominators, common_dtype, exact_add, exact_matmul, exact_mul, max_abs
-from .linalg.memory import check_fits, estimate_rank_bytes, peak_rss_bytes
-from .linalg.rank import float64_rank, integer_rank
-from .nets.architecture import Architecture, LayerShape, Network
-from .nets.data import Dataset
-from .nets.derivatives import _index_map_cached
-from .nets.toeplitz import ReluKinkError
-from .scalars import InputError
+from ..linalg.integer import INT64_LIMIT, clear_denominators, common_dtype, exact_add, exact_matmul, exact_mul, max_abs
+from ..linalg.memory import check_fits, estimate_rank_bytes, peak_rss_bytes
+from ..linalg.rank import float64_rank, integer_rank
+from ..nets.architecture import Architecture, LayerShape, Network
+from ..nets.data import Dataset
+from ..nets.derivatives import _index_map_cached
+from ..nets.toeplitz import ReluKinkError
+from ..scalars import InputError
 
 ARITHMETICS = ("exact", "float64")
 
@@ -203,7 +203,7 @@ class IntegerHessians:
         raise InputError("part", "one of jacobian, outer, functional, loss", name)
 
     def to_fmpq(self, name: str) -> flint.fmpq_mat:
-        """Part ``name`` as an exact ``fmpq_mat`` (for comparison with :mod:`symhess.hessians`)."""
+        """Part ``name`` as an exact ``fmpq_mat`` (for comparison with :mod:`symhess.hessian.hessians`)."""
         a = self.integer(name)
         m = flint.fmpq_mat(flint.fmpz_mat([[int(v) for v in row] for row in a.tolist()]))
         s = self.scale(name)
@@ -232,7 +232,7 @@ def _forward(net: Network, data: Dataset, arithmetic: str) -> _Pass:
     """Integer forward pass of all samples at once, and the cleared residual."""
     data.check_fits(net.arch)
     if net.is_symbolic:
-        raise InputError("weights", "numbers (the fast assembly is numeric; use symhess.symbolic)", "symbols")
+        raise InputError("weights", "numbers (the fast assembly is numeric; use symhess.hessian.symbolic)", "symbols")
     arch = net.arch
     mats, scales = [], []
     for w, s in zip(net.weights, arch.layers):

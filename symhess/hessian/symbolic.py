@@ -3,7 +3,7 @@
 Independent of the Toeplitz machinery on purpose: the network is evaluated by
 plain convolution loops (:func:`conv1d`), the loss is a sympy polynomial in the
 weights, and sympy differentiates it. Used to check the production route
-(:mod:`symhess.hessians`) and the block formulas (:mod:`symhess.block_formulas`)
+(:mod:`symhess.hessian.hessians`) and the block formulas (:mod:`symhess.hessian.block_formulas`)
 on small networks.
 
 For ReLU networks the activation pattern is fixed at the given weights (the loss is
@@ -18,9 +18,9 @@ from typing import Sequence
 import numpy as np
 import sympy
 
-from .nets.architecture import Network, symbolic_network
-from .nets.data import Dataset
-from .scalars import to_sympy
+from ..nets.architecture import Network, symbolic_network
+from ..nets.data import Dataset
+from ..scalars import to_sympy
 
 
 def conv1d(weight: np.ndarray, x: list[list], stride: int = 1, padding: int = 0) -> list[list]:

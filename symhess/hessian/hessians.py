@@ -21,7 +21,7 @@ and for ``l > k`` (``H_F`` is block-hollow: diagonal blocks vanish because
 
 with ``V_l(g) = (∂vec_r T^l/∂vec_r W^l)ᵀ (g ⊗ I)`` (:func:`symhess.nets.derivatives.output_jacobian`).
 These are Propositions 2–4 with the Kronecker products contracted per sample; the
-literal Kronecker forms live in :mod:`symhess.block_formulas` and are checked equal.
+literal Kronecker forms live in :mod:`symhess.hessian.block_formulas` and are checked equal.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ from typing import Iterator, Sequence
 import flint
 import numpy as np
 
-from .linalg.matrices import block_matrix, hstack, submatrix, to_fmpq_mat, vstack
-from .nets.architecture import Architecture, Network
-from .nets.data import Dataset
-from .nets.derivatives import input_jacobian, output_jacobian
-from .nets.toeplitz import ForwardPass, forward, network_toeplitz
-from .scalars import InputError
+from ..linalg.matrices import block_matrix, hstack, submatrix, to_fmpq_mat, vstack
+from ..nets.architecture import Architecture, Network
+from ..nets.data import Dataset
+from ..nets.derivatives import input_jacobian, output_jacobian
+from ..nets.toeplitz import ForwardPass, forward, network_toeplitz
+from ..scalars import InputError
 
 PARTS = ("outer", "functional", "loss")
 """Names of the three Hessians: ``H_O``, ``H_F``, ``H_L``."""
@@ -132,7 +132,7 @@ def functional_hessian(net: Network, data: Dataset, residuals: Sequence[Sequence
     ``H_F`` is linear in the residuals: by default ``r_i = F(x_i) − y_i`` (MSE); pass
     ``residuals`` (``n`` exact vectors of length ``K``) to weight ``∇²F_c(x_i)`` by any
     ``r_{ic}`` instead (cross-entropy: ``r_i = softmax(F(x_i)) − y_i``, see
-    :mod:`symhess.crossentropy`).
+    :mod:`symhess.hessian.crossentropy`).
     """
     arch, mats = net.arch, network_toeplitz(net)
     shapes, L = arch.layers, arch.depth

@@ -20,8 +20,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
-from .nets.architecture import Architecture, LayerShape, Network
-from .scalars import InputError
+from ..hessian.hessians import input_covariance, residual_input_covariance
+from ..linalg.rank import exact_rank
+from ..nets.architecture import Architecture, LayerShape, Network
+from ..scalars import InputError
 from .symmetry import orbit_dimension
 
 LOSSES = ("mse", "ce")
@@ -152,7 +154,7 @@ def theorem5_outer_terms(arch: Architecture, r: int) -> BoundTerms:
 
     * ``"p - orbit"``: ``p − orb``, with ``orb`` a proven lower bound on the generic dimension of
       the orbits of the *joint* channel mixing ``GL(m_1) × ⋯ × GL(m_{L-1})``
-      (:func:`symhess.symmetry.orbit_dimension`), whose tangent space lies in ``ker J``;
+      (:func:`symhess.theory.symmetry.orbit_dimension`), whose tangent space lies in ``ker J``;
     * ``"toeplitz FCN"``: ``q (r + K − q)``, ``q = min(r, K, m_1 d_1, …, m_{L-1} d_{L-1})``: by
       Prop. 4 ``H_O = Dᵀ Ĥ_O D`` and ``rank Ĥ_O`` of the Toeplitzed FCN is at most Singh et
       al.'s generic value (``≤ r K``).
@@ -460,9 +462,6 @@ def relu_bounds(arch: Architecture, n: int) -> Bounds:
 
 def data_ranks(net: Network, data) -> tuple[int, int]:
     """``(r, s) = (rank Σ_xx, rank Ω)``, exact and certified (:func:`symhess.linalg.rank.exact_rank`)."""
-    from .hessians import input_covariance, residual_input_covariance
-    from .linalg.rank import exact_rank
-
     ranks = []
     for M in (input_covariance(data), residual_input_covariance(net, data)):
         res = exact_rank(M)

@@ -39,7 +39,7 @@ from functools import lru_cache
 
 import flint
 
-from .nets.architecture import Architecture, LayerShape
+from ..nets.architecture import Architecture, LayerShape
 
 ORBIT_PRIME = (1 << 61) - 1
 """A Mersenne prime; ranks modulo it never exceed the rational rank."""
