@@ -14,8 +14,8 @@ import sys
 import time
 
 from proofs_checks.bound_search import FULL_EXTRA, FULL_PER_TERM, FULL_POOL, instances
-from symhess.output import write_atomic
-from symhess.parallel import map_instances
+from symhess.experiments.parallel import map_instances
+from symhess.io.output import write_atomic
 from symhess.theory.bound_search import run_case, statistics_markdown
 
 

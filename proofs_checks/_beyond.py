@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
 
-from symhess.datasets import load_dataset
+from symhess.experiments.datasets import load_dataset
 from symhess.hessian.hessians import PARTS, mse_hessians
 from symhess.linalg.rank import exact_rank
 from symhess.nets.architecture import Architecture, Network

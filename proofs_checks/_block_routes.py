@@ -26,7 +26,7 @@ import numpy as np
 import sympy
 
 from symhess.hessian.block_formulas import (BlockFormulaHessians, ToeplitzedNetwork, block_formula_hessians,
-                                    functional_block, outer_block, parameter_block)
+                                            functional_block, outer_block, parameter_block)
 from symhess.hessian.hessians import HessianParts, mse_hessians
 from symhess.hessian.symbolic import direct_hessians
 from symhess.linalg.matrices import to_fmpq_mat

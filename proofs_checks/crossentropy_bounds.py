@@ -7,8 +7,8 @@ each draw's exact ``r = rank Σ_xx`` and ``s = min(r, K − 1)`` (the generic ``
 gap-rule ``rank Ω`` is verified to equal it, else the draw is degenerate):
 
 * **theorems** (reduction to the ``(K−1)``-output network ``F_c − F_K``,
-  :mod:`symhess.crossentropy_sweep`, ``docs/crossentropy.md``): every linear-network bound with
-  ``K → K − 1`` (:func:`symhess.crossentropy_sweep.theorem_bounds`): FCN ``H_O``, ``H_F`` of
+  :mod:`symhess.experiments.crossentropy_sweep`, ``docs/crossentropy.md``): every linear-network bound with
+  ``K → K − 1`` (:func:`symhess.experiments.crossentropy_sweep.theorem_bounds`): FCN ``H_O``, ``H_F`` of
   Singh et al. and Theorems 7/8 (one hidden layer) are *exact* (the generic rank, max over the
   seeds, must attain them); Theorems 5/6 and ``rank H_L ≤ rank H_O + rank H_F`` are bounds;
 * **Singh et al.'s FCN ``H_L`` formula with ``K − 1``**: their empirical claim for CE, checked as exact;
@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from symhess.crossentropy_sweep import CEDraw, exact_parts, measure_ce_draw, paper_bounds, theorem_bounds
+from symhess.experiments.crossentropy_sweep import CEDraw, exact_parts, measure_ce_draw, paper_bounds, theorem_bounds
 from symhess.hessian.hessians import PARTS
 from symhess.nets.architecture import Architecture, ConvLayer
 

@@ -11,8 +11,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_LAZY = {"float_audit": "symhess.float_audit", "from_torch": "symhess.torch_import",
-         "load_torch_model": "symhess.torch_import"}
+_LAZY = {"float_audit": "symhess.experiments.float_audit", "from_torch": "symhess.io.torch_import",
+         "load_torch_model": "symhess.io.torch_import"}
 
 __all__ = ["__version__", *_LAZY]
 

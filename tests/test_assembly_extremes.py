@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from symhess.cli import main
-from symhess.exchange import load_network
+from symhess.cli.main import main
 from symhess.hessian.assembly import assemble, hessian_ranks
 from symhess.hessian.hessians import PARTS, mse_hessians
+from symhess.io.exchange import load_network
 from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer, Network
 from symhess.nets.data import Dataset, random_dataset
 from symhess.nets.toeplitz import ReluKinkError
@@ -261,7 +261,7 @@ def test_float16_torch_model(tmp_path, capsys):
     path = tmp_path / "f16.pt"
     torch.save(model, path)
     doc = _rank_json(capsys, ["--torch", str(path)])
-    from symhess.torch_import import from_torch
+    from symhess.io.torch_import import from_torch
 
     net = from_torch(model, 16)
     H = mse_hessians(net, random_dataset(net.arch, 20, seed=0, kind="integer"))

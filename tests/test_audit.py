@@ -7,8 +7,8 @@ from math import gcd
 import numpy as np
 import pytest
 
-from symhess.audit import audit, permutation_cycles
-from symhess.cli import main
+from symhess.cli.audit import audit, permutation_cycles
+from symhess.cli.main import main
 from symhess.nets.architecture import Architecture, ConvLayer
 from symhess.nets.toeplitz import layer_toeplitz
 

@@ -3,7 +3,7 @@
 For every case (model files, data files, torch files, flags, output paths) we assert: exit
 status 2, exactly one line on stderr naming the field or flag, no ``Traceback``, no partial
 output file, and an answer within :data:`TIME_LIMIT` seconds. Most cases run in-process
-(``symhess.cli.main``), each in a forked child of one batch process (cheap: the imports are
+(``symhess.cli.main.main``), each in a forked child of one batch process (cheap: the imports are
 done once and shared; a hang is killed at the time limit, and the child's address space is
 capped so that a huge allocation fails instead of swapping); a handful run through a real
 ``python -m symhess`` subprocess each.
@@ -471,7 +471,7 @@ def run_forked(argv: list[str], fsize: int | None, workdir: Path) -> Outcome:
     if pid == 0:  # the child: never returns
         code: Any = 1
         try:
-            from symhess.cli import main
+            from symhess.cli.main import main
 
             limit = _vm_bytes() + EXTRA_ADDRESS_SPACE
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -605,11 +605,11 @@ def _skip_reason(case: Case) -> str | None:
 def prewarm() -> None:
     """Import everything the cases reach, once, so that forked children start warm."""
     global torch
-    from symhess.cli import build_parser
+    from symhess.cli.main import build_parser
 
     build_parser()
-    import symhess.plots  # noqa: F401
-    import symhess.tables  # noqa: F401
+    import symhess.experiments.plots  # noqa: F401
+    import symhess.experiments.tables  # noqa: F401
     from proofs_checks.framework import registry
 
     registry()

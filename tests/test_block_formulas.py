@@ -15,7 +15,7 @@ import sympy
 from proofs_checks._block_routes import identity_result, kink_free_draw
 from proofs_checks.framework import VIOLATED
 from symhess.hessian.block_formulas import (ToeplitzedNetwork, block_formula_hessians, commutation, functional_block,
-                                    outer_block, toeplitzed_hessians)
+                                            outer_block, toeplitzed_hessians)
 from symhess.hessian.hessians import mse_hessians
 from symhess.hessian.symbolic import direct_hessians
 from symhess.linalg.matrices import to_fmpq_mat

@@ -16,9 +16,9 @@ from symhess.linalg.rank import exact_rank
 from symhess.nets.architecture import Architecture, ConvLayer, LocalLayer, random_network
 from symhess.nets.data import random_dataset
 from symhess.theory.bound_search import (SearchCase, bound_terms, candidate_pool, run_case, select_cases,
-                                  term_statistics)
+                                         term_statistics)
 from symhess.theory.bounds import (data_ranks, network_bounds, theorem5_outer, theorem5_outer_terms,
-                            theorem6_column_block, theorem6_functional, theorem6_functional_blocks)
+                                   theorem6_column_block, theorem6_functional, theorem6_functional_blocks)
 from symhess.theory.symmetry import independent_orbit_dimension, joint_orbit_dimension, single_layer_orbit
 
 

@@ -5,8 +5,8 @@ import pytest
 from symhess.nets.architecture import Architecture, ConvLayer
 from symhess.scalars import InputError
 from symhess.theory.bounds import (Bounds, fcn_functional_blocks, fcn_functional_rank, fcn_loss_rank, fcn_outer_rank,
-                            network_bounds, theorem5_outer, theorem6_functional, theorem6_functional_blocks,
-                            theorem7_outer, theorem8_functional, theorem9_lcn, theorem10_lcn_weight_sharing)
+                                   network_bounds, theorem5_outer, theorem6_functional, theorem6_functional_blocks,
+                                   theorem7_outer, theorem8_functional, theorem9_lcn, theorem10_lcn_weight_sharing)
 
 
 def conv(d, layers, K):

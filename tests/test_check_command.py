@@ -9,7 +9,7 @@ import pytest
 import proofs_checks.framework as framework
 from proofs_checks import outer_rank_equals_ntk
 from proofs_checks.framework import Claim, DegenerateInstance, compare_bound, compare_exact
-from symhess.cli import main
+from symhess.cli.main import main
 
 CHEAP = "outer_rank_equals_ntk"
 

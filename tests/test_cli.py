@@ -8,9 +8,9 @@ from fractions import Fraction
 import pytest
 import sympy
 
-from symhess.cli import main
-from symhess.exchange import dataset_from_json, network_from_json
+from symhess.cli.main import main
 from symhess.hessian.symbolic import direct_hessians
+from symhess.io.exchange import dataset_from_json, network_from_json
 
 from cli_fixtures import DATA, MODEL
 

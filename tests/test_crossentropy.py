@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import sympy
 
-from symhess.hessian.crossentropy import (as_ce_dataset, ce_dataset, ce_hessian_ranks, ce_hessians, ce_loss, class_labels,
-                                  outer_factor, random_ce_instance, softmax, sum_zero_basis)
+from symhess.hessian.crossentropy import (as_ce_dataset, ce_dataset, ce_hessian_ranks, ce_hessians, ce_loss,
+                                          class_labels, outer_factor, random_ce_instance, softmax, sum_zero_basis)
 from symhess.hessian.hessians import functional_hessian, mse_hessians
 from symhess.hessian.symbolic import network_outputs
 from symhess.linalg.matrices import to_sympy_matrix

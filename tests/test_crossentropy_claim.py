@@ -16,11 +16,11 @@ import sympy
 
 import proofs_checks.crossentropy_bounds as ceb
 from proofs_checks.framework import DEGENERATE, ERROR, TIGHT, VIOLATED, run_claim
-from symhess.cli import main
-from symhess.crossentropy_sweep import measure_ce_draw
+from symhess.cli.main import main
+from symhess.experiments.crossentropy_sweep import measure_ce_draw
+from symhess.experiments.sweep import instance_seeds, run_table
+from symhess.experiments.tables import get_table
 from symhess.hessian.crossentropy import class_labels, random_ce_instance
-from symhess.sweep import instance_seeds, run_table
-from symhess.tables import get_table
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +169,7 @@ def test_table_rows_attain_the_k_minus_1_theorems_and_report_gaps(table):
 
 
 def test_table_no_gap_seeds_are_left_out_and_all_no_gap_is_an_error(table):
-    from symhess.crossentropy_sweep import CETableInstance, fold_ce_rows
+    from symhess.experiments.crossentropy_sweep import CETableInstance, fold_ce_rows
     from symhess.scalars import InputError
 
     point = get_table("crossentropy").points()[0]

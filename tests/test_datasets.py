@@ -10,7 +10,8 @@ from symhess.scalars import InputError
 
 sklearn_datasets = pytest.importorskip("sklearn.datasets")
 
-from symhess.datasets import DATASET_KINDS, average_pool, digits_images, load_dataset, load_digits_dataset, pool_factor  # noqa: E402
+from symhess.experiments.datasets import (DATASET_KINDS, average_pool, digits_images, load_dataset,  # noqa: E402
+                                          load_digits_dataset, pool_factor)
 
 
 def arch(d0: int, K: int = 3) -> Architecture:

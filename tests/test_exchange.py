@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 
-from symhess.exchange import (dataset_from_json, dataset_to_json, network_from_json, network_to_json)
+from symhess.io.exchange import (dataset_from_json, dataset_to_json, network_from_json, network_to_json)
 from symhess.nets.architecture import Architecture, ConvLayer, random_network
 from symhess.nets.data import random_dataset
 from symhess.scalars import InputError

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from proofs_checks.framework import CLAIM_SKIPPED, SKIPPED, claim_ok, claim_status, registry, run_claim
-from symhess import datasets
-from symhess.cli import main
+from symhess.cli.main import main
+from symhess.experiments import datasets
 from symhess.extras import MissingExtra
 
 

@@ -1,4 +1,4 @@
-"""symhess.float_audit: float conventions next to certified exact ranks, on the float-failure families."""
+"""symhess.experiments.float_audit: float conventions next to certified exact ranks, on the float-failure families."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import time
 import numpy as np
 import pytest
 
-from symhess.cli import main
-from symhess.float_audit import (CONVENTIONS, FAMILIES, family_instance, float_audit, float_matrices,
-                                 float_singular_values, get_convention)
+from symhess.cli.main import main
+from symhess.cli.report import rank_report
+from symhess.experiments.float_audit import (CONVENTIONS, FAMILIES, family_instance, float_audit, float_matrices,
+                                             float_singular_values, get_convention)
+from symhess.experiments.sweep import run_table
+from symhess.experiments.tables import get_table
 from symhess.linalg.rank import exact_rank
-from symhess.report import rank_report
-from symhess.sweep import run_table
-from symhess.tables import get_table
 
 
 def _wrong(audit, name):

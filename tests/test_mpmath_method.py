@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from symhess.cli import main
-from symhess.float_audit import family_instance
+from symhess.cli.main import main
+from symhess.cli.report import rank_report
+from symhess.experiments.float_audit import family_instance
 from symhess.linalg.numeric_rank import confirmed_gap_rank
-from symhess.report import rank_report
 
 
 def _ranks(report):

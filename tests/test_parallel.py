@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from symhess.experiments.parallel import map_instances
 from symhess.hessian.assembly import hessian_ranks
 from symhess.nets.architecture import Architecture, ConvLayer, random_network
 from symhess.nets.data import random_dataset
-from symhess.parallel import map_instances
 from symhess.scalars import InputError
 
 
@@ -56,7 +56,7 @@ def test_dask_unreachable_scheduler_is_an_input_error():
 
 def test_check_command_on_dask_equals_serial(capsys):
     distributed = pytest.importorskip("dask.distributed")
-    from symhess.cli import main
+    from symhess.cli.main import main
 
     assert main(["check", "--claim", "Theorem 7", "--json", "--jobs", "1"]) == 0
     serial = capsys.readouterr().out

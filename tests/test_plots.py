@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from symhess.cli import main
-from symhess.plots import render_plot
-from symhess.sweep import run_table
-from symhess.tables import TABLES, get_table
+from symhess.cli.main import main
+from symhess.experiments.plots import render_plot
+from symhess.experiments.sweep import run_table
+from symhess.experiments.tables import TABLES, get_table
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -63,7 +63,7 @@ def _boom(point, seed):
 
 
 def test_no_partial_plot_file_when_rendering_fails(tmp_path, monkeypatch):
-    import symhess.plots as plots
+    import symhess.experiments.plots as plots
 
     def broken_savefig(*args, **kwargs):
         raise RuntimeError("disk full")

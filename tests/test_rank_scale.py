@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from symhess.linalg.rank import (CertificateError, integer_rank, random_prime, rank_mod, schur_bound_bits,
-                          schur_certificate)
+                                 schur_certificate)
 
 UNLUCKY = 7
 LUCKY = 2305843009213693951  # 2^61 − 1

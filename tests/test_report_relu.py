@@ -1,8 +1,8 @@
 """``symhess rank`` on a ReLU net reports the ReLU bounds, and the linear theorem beside them."""
 
+from symhess.cli.report import rank_report
 from symhess.nets.architecture import Architecture, ConvLayer
 from symhess.nets.relu import redraw_until_smooth
-from symhess.report import rank_report
 from symhess.theory.bounds import relu_bounds
 
 

@@ -1,4 +1,4 @@
-"""Rank tables (symhess.tables, ``symhess table``): tiny sweeps checked against independent ranks.
+"""Rank tables (symhess.experiments.tables, ``symhess table``): tiny sweeps checked against independent ranks.
 
 Independent routes: PyTorch autograd Hessians in float64 (``torch.func``) with numpy's SVD
 rank, and sympy's direct differentiation with ``Matrix.rank`` (no FLINT, no index maps).
@@ -14,12 +14,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from symhess.cli import main
-from symhess.datasets import load_dataset
+from symhess.cli.main import main
+from symhess.experiments.datasets import load_dataset
+from symhess.experiments.sweep import (PartRanks, SweepPoint, TableSpec, fit_rows, instance_seeds, loglog_slope,
+                                       run_table)
+from symhess.experiments.tables import TABLES, get_table
 from symhess.nets.architecture import random_network
 from symhess.scalars import InputError
-from symhess.sweep import PartRanks, SweepPoint, TableSpec, fit_rows, instance_seeds, loglog_slope, run_table
-from symhess.tables import TABLES, get_table
 
 # The smallest interesting point of each table (first series); two seeds per point.
 TINY = {"channels": (2,), "filter-size": (2, 8), "lcn": (3,), "sqrt-law": (2, 3)}
@@ -171,7 +172,7 @@ def test_sqrt_law_fit_uses_the_largest_points(tiny_results):
 
 
 def test_registry_rejects_duplicates_and_unknown_names():
-    from symhess.tables import register
+    from symhess.experiments.tables import register
     with pytest.raises(ValueError):
         register(get_table("channels"))
     with pytest.raises(InputError):

@@ -15,9 +15,9 @@ torch = pytest.importorskip("torch")
 
 from proofs_checks._block_routes import kink_free_draw  # noqa: E402
 from symhess.hessian.hessians import mse_hessians  # noqa: E402
+from symhess.io.torch_import import torch_function  # noqa: E402
 from symhess.linalg.rank import exact_rank, float64_rank  # noqa: E402
 from symhess.nets.architecture import Architecture, ConvLayer, Network  # noqa: E402
-from symhess.torch_import import torch_function  # noqa: E402
 
 
 def torch_hessians(net: Network, data) -> dict[str, np.ndarray]:

@@ -9,10 +9,10 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 from symhess.hessian.hessians import mse_hessians  # noqa: E402
+from symhess.io.torch_import import from_torch, load_torch_model  # noqa: E402
 from symhess.nets.data import random_dataset  # noqa: E402
 from symhess.nets.toeplitz import ReluKinkError, forward  # noqa: E402
 from symhess.scalars import InputError  # noqa: E402
-from symhess.torch_import import from_torch, load_torch_model  # noqa: E402
 
 
 def _conv(i, o, k, **kw):

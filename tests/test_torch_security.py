@@ -21,9 +21,9 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from symhess.cli import main  # noqa: E402
+from symhess.cli.main import main  # noqa: E402
+from symhess.io.torch_import import SAFE_MODULES, from_torch, load_torch_model  # noqa: E402
 from symhess.scalars import InputError  # noqa: E402
-from symhess.torch_import import SAFE_MODULES, from_torch, load_torch_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

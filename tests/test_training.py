@@ -13,7 +13,7 @@ from symhess.nets.data import random_dataset
 
 torch = pytest.importorskip("torch")
 
-from symhess.training import checkpoint_ranks, gradient_descent, initial_theta, network_at  # noqa: E402
+from symhess.experiments.training import checkpoint_ranks, gradient_descent, initial_theta, network_at  # noqa: E402
 
 ARCH = Architecture(8, (ConvLayer(2, 3),), 2)
 
@@ -60,7 +60,7 @@ def test_exact_ranks_and_bounds_at_checkpoints():
 def test_training_checkpoints_carry_float_conventions():
     """Each checkpoint carries every float convention's verdict: all agree at the start, numpy's
     default breaks late in training, while the certified exact ranks stay put."""
-    from symhess.training import TRAINING_SAMPLES, training_arch, training_ranks
+    from symhess.experiments.training import TRAINING_SAMPLES, training_arch, training_ranks
 
     arch = training_arch(0)
     start, late = training_ranks(arch, TRAINING_SAMPLES, [0, 3000], seed=0)

@@ -55,7 +55,7 @@ class Dataset:
 
 SYNTHETIC_KINDS = ("integer", "gaussian")
 """Kinds of data drawn here; the real data sets and the dispatch over every kind are in
-:mod:`symhess.datasets` (:func:`~symhess.datasets.load_dataset`)."""
+:mod:`symhess.experiments.datasets` (:func:`~symhess.experiments.datasets.load_dataset`)."""
 
 
 def random_dataset(arch: Architecture, n: int, seed: int = 0, kind: str = "integer", scale: int = 3) -> Dataset:
@@ -64,7 +64,7 @@ def random_dataset(arch: Architecture, n: int, seed: int = 0, kind: str = "integ
     ``kind="integer"``: entries uniform in ``{-scale..scale}``. ``kind="gaussian"``:
     rational Gaussian-like entries, ``round(g * 8) / 8`` of a standard normal draw
     ``g`` (exact eighths). Targets are drawn the same way. Real data (``digits``,
-    ``mnist1d``, ``gunpoint``): :func:`symhess.datasets.load_dataset`.
+    ``mnist1d``, ``gunpoint``): :func:`symhess.experiments.datasets.load_dataset`.
     """
     rng = _random.Random(f"data:{seed}")
     if kind == "integer":
@@ -77,6 +77,6 @@ def random_dataset(arch: Architecture, n: int, seed: int = 0, kind: str = "integ
                 out[idx] = Fraction(round(rng.gauss(0.0, 1.0) * 8), 8)
             return out
     else:
-        raise InputError("dataset", f"one of {', '.join(SYNTHETIC_KINDS)} (real data sets: symhess.datasets.load_dataset)",
-                         kind)
+        raise InputError("dataset", f"one of {', '.join(SYNTHETIC_KINDS)} (real data: "
+                         "symhess.experiments.datasets.load_dataset)", kind)
     return Dataset(draw((n, arch.input_dim)), draw((n, arch.outputs)))

@@ -48,15 +48,15 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .hessian.assembly import DEFAULT_CERTIFY_LIMIT, assemble, hessian_ranks
-from .hessian.hessians import PARTS
-from .nets.architecture import Architecture, ConvLayer, Network, random_network
-from .nets.data import Dataset, random_dataset
-from .nets.toeplitz import network_output
-from .scalars import InputError
+from ..hessian.assembly import DEFAULT_CERTIFY_LIMIT, assemble, hessian_ranks
+from ..hessian.hessians import PARTS
+from ..io.torch_import import torch_mse
+from ..nets.architecture import Architecture, ConvLayer, Network, random_network
+from ..nets.data import Dataset, random_dataset
+from ..nets.toeplitz import network_output
+from ..scalars import InputError
+from ..theory.bounds import data_ranks
 from .sweep import PartRanks, TableRow
-from .theory.bounds import data_ranks
-from .torch_import import torch_mse
 
 EPS64 = float(np.finfo(np.float64).eps)
 EPS32 = float(np.finfo(np.float32).eps)
@@ -294,7 +294,7 @@ class FloatMatrices:
 
 def autodiff_loss_hessian(net: Network, data: Dataset) -> np.ndarray | None:
     """``H_L`` as the field computes it: ``torch.func.hessian`` of the float64 MSE loss
-    (:func:`symhess.torch_import.torch_mse`); ``None`` if PyTorch is missing or the net is not a conv stack."""
+    (:func:`symhess.io.torch_import.torch_mse`); ``None`` if PyTorch is missing or the net is not a conv stack."""
     try:
         import torch
     except ImportError:

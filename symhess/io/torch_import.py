@@ -39,9 +39,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .nets.architecture import Architecture, ConvLayer, Network
-from .nets.data import Dataset
-from .scalars import InputError, exact
+from ..nets.architecture import Architecture, ConvLayer, Network
+from ..nets.data import Dataset
+from ..scalars import InputError, exact
 
 ALLOWED = "Conv1d(bias=False), ReLU, Flatten or Linear(bias=False)"
 EXPECTED_FILE = "a torch.save(model) of an nn.Sequential of Conv1d(bias=False), ReLU, Flatten, Linear(bias=False)"

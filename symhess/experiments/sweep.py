@@ -1,10 +1,10 @@
-"""Rank sweeps: the generic runner behind the rank tables of :mod:`symhess.tables`.
+"""Rank sweeps: the generic runner behind the rank tables of :mod:`symhess.experiments.tables`.
 
 A table is a :class:`TableSpec`: one or more series (architecture families ``value -> Architecture``),
 the swept values (a small default sweep and a ``--full`` one), how many random instances
 (seeds) per point, and how one instance is measured. The generic runner
 :func:`run_table` maps every (point, seed) instance through
-:func:`symhess.parallel.map_instances` (ordered, so ``--jobs N`` gives the serial result)
+:func:`symhess.experiments.parallel.map_instances` (ordered, so ``--jobs N`` gives the serial result)
 and folds the seeds of a point into one :class:`TableRow`:
 
 * the **generic rank** of ``H_O``, ``H_F``, ``H_L``: the maximum over the seeds of the
@@ -27,16 +27,16 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from ..hessian.assembly import hessian_ranks
+from ..hessian.hessians import PARTS
+from ..io.output import FORMATS, render_table
+from ..nets.architecture import Architecture, Network, random_network
+from ..nets.data import Dataset
+from ..nets.relu import redraw_until_smooth
+from ..scalars import InputError
+from ..theory.bounds import data_ranks, network_bounds
 from .datasets import load_dataset
-from .hessian.assembly import hessian_ranks
-from .hessian.hessians import PARTS
-from .nets.architecture import Architecture, Network, random_network
-from .nets.data import Dataset
-from .nets.relu import redraw_until_smooth
-from .output import FORMATS, render_table
 from .parallel import map_instances
-from .scalars import InputError
-from .theory.bounds import data_ranks, network_bounds
 
 PART_LABELS = {"outer": "O", "functional": "F", "loss": "L"}
 """Short names of the three Hessians in column headers: ``rank_O`` is ``rank H_O``."""
@@ -130,7 +130,7 @@ class TableRow:
     """Further ``(column, value)`` pairs of a spec's own fold (e.g. cross-entropy gaps), shown last."""
 
     def to_dict(self, swept: str, with_series: bool = False) -> dict[str, Any]:
-        """Flat row for :func:`symhess.output.render_table`; keys are the table's columns."""
+        """Flat row for :func:`symhess.io.output.render_table`; keys are the table's columns."""
         out: dict[str, Any] = {"series": self.series} if with_series else {}
         out |= {swept: self.value, "p": self.params, "n": self.samples, "r": self.r, "s": self.s}
         for part in PARTS:

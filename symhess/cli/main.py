@@ -1,6 +1,6 @@
 """The ``symhess`` command line.
 
-Each sub-command lives in its own module under :mod:`symhess.commands` and exposes
+Each sub-command lives in its own module under :mod:`symhess.cli.commands` and exposes
 
 * ``NAME``: the sub-command name,
 * ``HELP``: one line of help,
@@ -25,7 +25,7 @@ import sys
 from typing import Any, Sequence
 
 from . import commands
-from .scalars import InputError
+from ..scalars import InputError
 
 EXIT_USAGE = 2
 

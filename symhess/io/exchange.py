@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from .nets.architecture import ACTIVATIONS, Architecture, ConvLayer, Network
-from .nets.data import Dataset
-from .scalars import MAX_DIGITS, InputError, Oversized, Verbatim, exact, fraction_str, size_problem
+from ..nets.architecture import ACTIVATIONS, Architecture, ConvLayer, Network
+from ..nets.data import Dataset
+from ..scalars import MAX_DIGITS, InputError, Oversized, Verbatim, exact, fraction_str, size_problem
 
 MODEL_KEYS = {"input_dim", "activation", "layers"}
 CONV_KEYS = {"type", "weight", "stride", "padding"}

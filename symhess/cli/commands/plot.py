@@ -1,14 +1,14 @@
-"""``symhess plot NAME --out FILE.png|.svg``: the figure of a rank table (see :mod:`symhess.plots`)."""
+"""``symhess plot NAME --out FILE.png|.svg``: the figure of a rank table (see :mod:`symhess.experiments.plots`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ..output import check_target
-from ..plots import plot_format, pyplot_or_error, write_plot
-from ..scalars import InputError
-from ..tables import get_table
+from ...experiments.plots import plot_format, pyplot_or_error, write_plot
+from ...experiments.tables import get_table
+from ...io.output import check_target
+from ...scalars import InputError
 from .table import add_sweep_arguments, compute_from_args, list_tables
 
 NAME = "plot"

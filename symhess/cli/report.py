@@ -10,7 +10,7 @@ ranks ``r = rank Σ_xx`` and ``s = rank Ω``, and the paper's bounds for the arc
 mpmath gap rule at ``dps`` digits, confirmed at ``2·dps``
 (:func:`symhess.linalg.numeric_rank.confirmed_gap_rank`); a part with no clear gap has rank ``None``
 ("no clear gap"), never a guessed number. ``float_audit=True`` adds
-:func:`symhess.float_audit.float_audit`: the float64 ranks of the same Hessians under the
+:func:`symhess.experiments.float_audit.float_audit`: the float64 ranks of the same Hessians under the
 conventions in use, next to the exact ones.
 """
 
@@ -20,16 +20,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .float_audit import float_audit as run_audit
-from .hessian.assembly import DEFAULT_CERTIFY_LIMIT, HessianRanks, assemble, hessian_ranks
-from .hessian.hessians import PARTS
-from .linalg.memory import check_fits, estimate_rank_bytes, peak_rss_bytes
-from .linalg.numeric_rank import DEFAULT_DPS, check_dps, confirmed_gap_rank
-from .linalg.rank import RankResult
-from .nets.architecture import Network
-from .nets.data import Dataset
-from .scalars import InputError
-from .theory.bounds import Bounds, data_ranks, network_bounds, relu_bounds
+from ..experiments.float_audit import float_audit as run_audit
+from ..hessian.assembly import DEFAULT_CERTIFY_LIMIT, HessianRanks, assemble, hessian_ranks
+from ..hessian.hessians import PARTS
+from ..linalg.memory import check_fits, estimate_rank_bytes, peak_rss_bytes
+from ..linalg.numeric_rank import DEFAULT_DPS, check_dps, confirmed_gap_rank
+from ..linalg.rank import RankResult
+from ..nets.architecture import Network
+from ..nets.data import Dataset
+from ..scalars import InputError
+from ..theory.bounds import Bounds, data_ranks, network_bounds, relu_bounds
 
 REPORT_METHODS = ("exact", "float64", "mpmath")
 """``symhess rank --method``: certified exact (default), the float64 baseline, or the mpmath gap rule."""
@@ -54,7 +54,7 @@ class RankReport:
     linear_bounds: Bounds | None = None
     """ReLU nets: the linear theorems' values, reported beside the ReLU bounds (they may be exceeded)."""
     float_audit: Any = None
-    """A :class:`symhess.float_audit.FloatAudit` when asked for (``--float-audit``)."""
+    """A :class:`symhess.experiments.float_audit.FloatAudit` when asked for (``--float-audit``)."""
 
     @property
     def ranks(self) -> dict[str, RankResult]:
@@ -188,7 +188,7 @@ def mpmath_ranks(net: Network, data: Dataset, dps: int = DEFAULT_DPS, memory_lim
 def rank_report(net: Network, data: Dataset, method: str = "exact", certify_limit: int = DEFAULT_CERTIFY_LIMIT,
                 memory_limit: int | None = None, dps: int = DEFAULT_DPS, float_audit: bool = False) -> RankReport:
     """Ranks of the MSE-loss Hessians by ``method`` (``exact``, ``float64`` or ``mpmath`` at ``dps``
-    digits), with bounds; ``float_audit``: add the float conventions' ranks (:mod:`symhess.float_audit`)."""
+    digits), with bounds; ``float_audit``: add the float conventions' ranks (:mod:`symhess.experiments.float_audit`)."""
     if method not in REPORT_METHODS:
         raise InputError("method", f"one of {', '.join(REPORT_METHODS)}", method)
     start = time.perf_counter()

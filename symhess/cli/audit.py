@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .nets.architecture import Architecture, LayerShape
-from .nets.derivatives import rotation, toeplitz_derivative
-from .output import render_table
+from ..io.output import render_table
+from ..nets.architecture import Architecture, LayerShape
+from ..nets.derivatives import rotation, toeplitz_derivative
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..cli_args import (add_architecture_arguments, add_data_arguments, add_memory_argument, check_memory,
-                        dataset_from_args, network_from_args, parse_parts, sample_count)
-from ..exchange import dataset_to_json, matrix_to_json, network_to_json
-from ..hessian.hessians import PARTS, mse_hessians
-from ..linalg.memory import hessian_export_bytes, params_of
-from ..output import check_target, write_atomic
-from ..scalars import InputError
+from ...hessian.hessians import PARTS, mse_hessians
+from ...io.exchange import dataset_to_json, matrix_to_json, network_to_json
+from ...io.output import check_target, write_atomic
+from ...linalg.memory import hessian_export_bytes, params_of
+from ...scalars import InputError
+from ..args import (add_architecture_arguments, add_data_arguments, add_memory_argument, check_memory,
+                    dataset_from_args, network_from_args, parse_parts, sample_count)
 
 NAME = "hessian"
 HELP = "export the exact H_O, H_F, H_L (entries as 'p/q' strings) with the network and data to a JSON file"

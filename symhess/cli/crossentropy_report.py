@@ -1,13 +1,13 @@
 """The rank report of one network under softmax cross-entropy: ``symhess rank --loss ce``.
 
-Same shape as the MSE report (:mod:`symhess.report`): text with an aligned table and the
+Same shape as the MSE report (:mod:`symhess.cli.report`): text with an aligned table and the
 ``bounds`` / ``method`` / ``certified`` / ``elapsed`` lines; JSON with ``network``, ``params``,
 ``samples``, ``data``, ``ranks``, ``bounds``, ``certified`` (bool: every rank proved), ``path``,
 ``elapsed_seconds`` and the per-part detail in ``rank_details``. ``rank H_O`` is certified exact
 (via a basis of ``1⊥``); ``H_F`` and ``H_L`` are ranked by the mpmath gap rule
 (``docs/crossentropy.md``), ``None`` ("no gap") when no clear gap exists.
 
-Bounds: the linear theorems with ``K → K − 1`` (:func:`symhess.crossentropy_sweep.theorem_bounds`,
+Bounds: the linear theorems with ``K → K − 1`` (:func:`symhess.experiments.crossentropy_sweep.theorem_bounds`,
 proved in ``docs/crossentropy.md`` by the reduction to ``F_c − F_K``); ReLU nets: the ReLU bounds.
 """
 
@@ -17,14 +17,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .crossentropy_sweep import ce_residual_rank, theorem_bounds
-from .hessian.crossentropy import CrossEntropyRanks, as_ce_dataset, ce_hessian_ranks
-from .hessian.hessians import PARTS, input_covariance
-from .linalg.rank import exact_rank
-from .nets.architecture import Network
-from .nets.data import Dataset
+from ..experiments.crossentropy_sweep import ce_residual_rank, theorem_bounds
+from ..hessian.crossentropy import CrossEntropyRanks, as_ce_dataset, ce_hessian_ranks
+from ..hessian.hessians import PARTS, input_covariance
+from ..linalg.rank import exact_rank
+from ..nets.architecture import Network
+from ..nets.data import Dataset
+from ..theory.bounds import Bounds, relu_bounds
 from .report import PART_SYMBOLS
-from .theory.bounds import Bounds, relu_bounds
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,17 @@
 """The registered rank tables: the paper's figures (Figures 1, 2(a), 2(b), 3, the square-root law)
 and beyond its setting (ReLU, strides and padding, real data, training, cross-entropy, float64
-failures), each a :class:`~symhess.sweep.TableSpec` run by :func:`symhess.sweep.run_table`.
+failures), each a :class:`~symhess.experiments.sweep.TableSpec` run by :func:`symhess.experiments.sweep.run_table`.
 
-Adding a table = adding one :class:`~symhess.sweep.TableSpec` to :data:`TABLES` (see :func:`register`).
+Adding a table = adding one :class:`~symhess.experiments.sweep.TableSpec` to :data:`TABLES` (see :func:`register`).
 """
 
 from __future__ import annotations
 
+from ..nets.architecture import Architecture, ConvLayer
+from ..scalars import InputError
 from .crossentropy_sweep import fold_ce_rows, measure_ce_table
-from .float_audit import (FAMILIES as _FLOAT_FAMILIES, TABLE_COLUMNS as _FLOAT_COLUMNS, family_samples, float_failure_notes,
-                          fold_float_failures, measure_float_failures)
-from .nets.architecture import Architecture, ConvLayer
-from .scalars import InputError
+from .float_audit import (FAMILIES as _FLOAT_FAMILIES, TABLE_COLUMNS as _FLOAT_COLUMNS, family_samples,
+                          float_failure_notes, fold_float_failures, measure_float_failures)
 from .sweep import Series, TableSpec, measure_relu
 from .training import measure_training, training_arch, training_samples
 
@@ -185,7 +185,7 @@ register(TableSpec(
                 "the float64 weights are read exactly and the exact ranks certified. The loss falls to ~1e-29 "
                 "while the exact ranks stay put: only exactly zero residuals would lower rank H_F. The last "
                 "columns: the float64 ranks O/F/L of the same Hessians under each convention of "
-                "symhess.float_audit ('ok' = agrees with the certified ranks, wrong ranks starred)."))
+                "symhess.experiments.float_audit ('ok' = agrees with the certified ranks, wrong ranks starred)."))
 
 
 # --- cross-entropy (issue 4): exact rank H_O, gap-rule H_F / H_L, bounds with K - 1 ----------------
@@ -216,7 +216,7 @@ register(TableSpec(
     swept="knob", series=tuple(Series(f.name, f.arch, f.values, f.full_values) for f in _FLOAT_FAMILIES.values()),
     values=(), full_values=(), seeds=1, samples=family_samples, measure=measure_float_failures,
     fold=fold_float_failures, columns=_FLOAT_COLUMNS, extra_notes=float_failure_notes,
-    description="Generated families with one knob each (symhess.float_audit): d0=8 conv(3,k3) -> K=2 (p = 45; depth: "
+    description="Generated families with one knob each (symhess.experiments.float_audit): d0=8 conv(3,k3) -> K=2 (p = 45; depth: "
                 "conv(2,k3,p1) layers), n = 10 integer samples. Each Hessian is assembled exactly (certified ranks) "
                 "and, separately, in float64; the float64 matrices are ranked by the conventions in use "
                 "(docs/float.md). The exact ranks do not depend on the knob except for depth."))

@@ -24,16 +24,16 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..hessian.hessians import PARTS, mse_hessians
+from ..io.torch_import import torch_mse
+from ..linalg.rank import exact_rank, float64_rank
+from ..nets.architecture import Architecture, ConvLayer, Network, random_network
+from ..nets.data import Dataset
+from ..scalars import InputError
+from ..theory.bounds import data_ranks, network_bounds
 from .datasets import load_dataset
 from .float_audit import TABLE_COLUMN, TABLE_CONVENTIONS, float_audit
-from .hessian.hessians import PARTS, mse_hessians
-from .linalg.rank import exact_rank, float64_rank
-from .nets.architecture import Architecture, ConvLayer, Network, random_network
-from .nets.data import Dataset
-from .scalars import InputError
 from .sweep import InstanceResult, PartRanks
-from .theory.bounds import data_ranks, network_bounds
-from .torch_import import torch_mse
 
 
 def _torch() -> Any:
@@ -115,7 +115,7 @@ class CheckpointRanks:
     bounds: dict[str, int] | None
     bound_source: str = ""
     conventions: tuple[tuple[str, str], ...] = ()
-    """Per float convention of :mod:`symhess.float_audit`: ``"ok"`` or ``"NO O/F/L"`` (wrong ranks starred)."""
+    """Per float convention of :mod:`symhess.experiments.float_audit`: ``"ok"`` or ``"NO O/F/L"`` (wrong ranks starred)."""
 
 
 def checkpoint_ranks(arch: Architecture, data: Dataset, checkpoint: Checkpoint) -> CheckpointRanks:

@@ -11,22 +11,22 @@ import argparse
 import json
 import sys
 
-from ..cli_args import (ChoiceArg, IntArg, add_architecture_arguments, add_data_arguments, add_memory_argument,
-                        architecture_from_args, check_memory, dataset_from_args, network_from_args, rename_fields,
-                        sample_count)
+from ...experiments.datasets import load_dataset
+from ...hessian.assembly import DEFAULT_CERTIFY_LIMIT
+from ...hessian.crossentropy import LOSSES, as_ce_dataset, random_labels, temper_logits
+from ...hessian.hessians import PARTS, input_covariance
+from ...io.output import render_table
+from ...linalg.memory import crossentropy_job_bytes, params_of, rank_job_bytes
+from ...linalg.numeric_rank import DEFAULT_DPS, MIN_DPS
+from ...linalg.rank import exact_rank
+from ...nets.relu import redraw_until_smooth
+from ...scalars import InputError
+from ...theory.bounds import network_bounds
+from ..args import (ChoiceArg, IntArg, add_architecture_arguments, add_data_arguments, add_memory_argument,
+                    architecture_from_args, check_memory, dataset_from_args, network_from_args, rename_fields,
+                    sample_count)
 from ..crossentropy_report import crossentropy_report
-from ..datasets import load_dataset
-from ..hessian.assembly import DEFAULT_CERTIFY_LIMIT
-from ..hessian.crossentropy import LOSSES, as_ce_dataset, random_labels, temper_logits
-from ..hessian.hessians import PARTS, input_covariance
-from ..linalg.memory import crossentropy_job_bytes, params_of, rank_job_bytes
-from ..linalg.numeric_rank import DEFAULT_DPS, MIN_DPS
-from ..linalg.rank import exact_rank
-from ..nets.relu import redraw_until_smooth
-from ..output import render_table
 from ..report import REPORT_METHODS as METHODS, rank_report
-from ..scalars import InputError
-from ..theory.bounds import network_bounds
 
 MAX_DPS = 10_000
 """Most decimal digits for ``--dps`` (mpmath at 10^4 digits is already very slow)."""

@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence, TypeVar
 
 from tqdm import tqdm
 
-from .scalars import InputError
+from ..scalars import InputError
 
 T = TypeVar("T")
 

@@ -2,7 +2,7 @@
 
 Kernel-entry ↔ Toeplitz-entry bipartite graph (degrees, components), cycle types of the
 rotation powers ``P^{st}``, sparsity; a table, or ``--json`` for one JSON object.
-See :mod:`symhess.audit`.
+See :mod:`symhess.cli.audit`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from ...linalg.memory import audit_bytes, params_of
+from ..args import (add_architecture_arguments, add_memory_argument, architecture_from_args, check_memory,
+                    network_from_args)
 from ..audit import audit
-from ..cli_args import add_architecture_arguments, add_memory_argument, architecture_from_args, check_memory, network_from_args
-from ..linalg.memory import audit_bytes, params_of
 
 NAME = "audit"
 HELP = "structure report of the Lemma 1 Toeplitz derivative (graph degrees, components, P cycles, sparsity)"

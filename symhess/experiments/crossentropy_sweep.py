@@ -33,17 +33,18 @@ from typing import Any, Sequence
 
 import mpmath
 
-from .hessian.crossentropy import CrossEntropyRanks, ce_hessian_ranks, probabilities, random_ce_instance, sum_zero_basis
-from .hessian.hessians import PARTS, input_covariance
-from .linalg.matrices import to_fmpq_mat
-from .linalg.numeric_rank import DEFAULT_DPS, GapRank, gap_rank, to_mp_matrix
-from .linalg.rank import exact_rank
-from .nets.architecture import Architecture, Network
-from .nets.data import Dataset
-from .nets.toeplitz import ReluKinkError
-from .scalars import InputError
+from ..hessian.crossentropy import (CrossEntropyRanks, ce_hessian_ranks, probabilities, random_ce_instance,
+                                    sum_zero_basis)
+from ..hessian.hessians import PARTS, input_covariance
+from ..linalg.matrices import to_fmpq_mat
+from ..linalg.numeric_rank import DEFAULT_DPS, GapRank, gap_rank, to_mp_matrix
+from ..linalg.rank import exact_rank
+from ..nets.architecture import Architecture, Network
+from ..nets.data import Dataset
+from ..nets.toeplitz import ReluKinkError
+from ..scalars import InputError
+from ..theory.bounds import Bounds, is_fully_connected, is_plain_conv, network_bounds
 from .sweep import InstanceResult, PartRanks, fold_row
-from .theory.bounds import Bounds, is_fully_connected, is_plain_conv, network_bounds
 
 KINK_TRIES = 20
 """Weight redraws (seeds ``seed + 1000 a``) before a ReLU draw is given up as degenerate."""
@@ -200,7 +201,7 @@ def measure_ce_draw(arch: Architecture, n: int, seed: int, kind: str = "integer"
     return CEDraw(arch, n, seed, seed + 1000 * redraws, redraws, net, data, cov.rank, head, omega, ranks, why)
 
 
-# --- the `crossentropy` table (symhess.tables) ----------------------------------------------------
+# --- the `crossentropy` table (symhess.experiments.tables) ----------------------------------------------------
 
 @dataclass(frozen=True)
 class CETableInstance:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..hessian.hessians import PARTS
+from ..io.output import write_atomic
+from ..scalars import InputError
 from .float_audit import EPS64, FAMILIES, TABLE_COLUMN, family_instance, float_matrices, float_singular_values
-from .hessian.hessians import PARTS
-from .output import write_atomic
-from .scalars import InputError
 from .sweep import PART_LABELS, TableResult, TableRow
 
 PLOT_FORMATS = ("png", "svg")

@@ -1,4 +1,4 @@
-"""``symhess table NAME``: an exact rank table of the paper's figures (see :mod:`symhess.tables`)."""
+"""``symhess table NAME``: an exact rank table of the paper's figures (see :mod:`symhess.experiments.tables`)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli_args import IntArg, check_dask_address, check_jobs
-from ..output import FORMATS, check_target, write_atomic
-from ..parallel import default_jobs
-from ..scalars import InputError
-from ..sweep import TableResult, run_table
-from ..tables import TABLES, get_table
+from ...experiments.parallel import default_jobs
+from ...experiments.sweep import TableResult, run_table
+from ...experiments.tables import TABLES, get_table
+from ...io.output import FORMATS, check_target, write_atomic
+from ...scalars import InputError
+from ..args import IntArg, check_dask_address, check_jobs
 
 NAME = "table"
 HELP = "exact rank tables of the paper's figures: ranks of H_O, H_F, H_L and their bounds over a sweep"

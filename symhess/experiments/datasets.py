@@ -32,10 +32,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from .extras import MissingExtra
-from .nets.architecture import Architecture
-from .nets.data import SYNTHETIC_KINDS, Dataset, random_dataset
-from .scalars import InputError, exact
+from ..extras import MissingExtra
+from ..nets.architecture import Architecture
+from ..nets.data import SYNTHETIC_KINDS, Dataset, random_dataset
+from ..scalars import InputError, exact
 
 SIDE = 8
 """Images are ``SIDE × SIDE`` pixels."""

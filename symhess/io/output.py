@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from .scalars import InputError
+from ..scalars import InputError
 
 FORMATS = ("md", "csv", "json")
 

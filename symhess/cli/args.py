@@ -13,13 +13,13 @@ import math
 import re
 from typing import Any, Callable, Sequence
 
-from .datasets import DATASET_KINDS, load_dataset
-from .exchange import MAX_LAYERS, MAX_SIZE, dataset_from_json, load_network, read_json
-from .linalg.memory import default_limit_bytes, format_bytes
-from .nets.architecture import ACTIVATIONS, Architecture, ConvLayer, Network, random_network
-from .nets.data import Dataset
-from .scalars import InputError, Verbatim
-from .torch_import import load_torch_model
+from ..experiments.datasets import DATASET_KINDS, load_dataset
+from ..io.exchange import MAX_LAYERS, MAX_SIZE, dataset_from_json, load_network, read_json
+from ..io.torch_import import load_torch_model
+from ..linalg.memory import default_limit_bytes, format_bytes
+from ..nets.architecture import ACTIVATIONS, Architecture, ConvLayer, Network, random_network
+from ..nets.data import Dataset
+from ..scalars import InputError, Verbatim
 
 DEFAULT_INPUT_DIM = 12
 MAX_SAMPLES = 10**6

@@ -3,7 +3,7 @@
 Runs the registry of :mod:`proofs_checks` (every module defining ``CLAIM``; the same
 registry ``pytest proofs_checks`` runs) on the default sweep, or ``--full``. Every
 (claim, instance) pair is an independent task sent through
-:func:`symhess.parallel.map_instances` (``--jobs``, progress bar on stderr); results come
+:func:`symhess.experiments.parallel.map_instances` (``--jobs``, progress bar on stderr); results come
 back in order, so the output does not depend on ``--jobs``.
 
 Output: a table, one row per claim: ``claim · instances · verdicts · worst gap``, where
@@ -26,10 +26,10 @@ from typing import Any, Sequence
 
 from proofs_checks import framework
 
-from ..cli_args import IntArg, check_dask_address, check_jobs
-from ..output import FORMATS, check_target, render_table, write_atomic
-from ..parallel import default_jobs, map_instances
-from ..scalars import InputError
+from ...experiments.parallel import default_jobs, map_instances
+from ...io.output import FORMATS, check_target, render_table, write_atomic
+from ...scalars import InputError
+from ..args import IntArg, check_dask_address, check_jobs
 
 NAME = "check"
 HELP = "machine-check every lemma, proposition, theorem and remark of the paper (exact arithmetic)"

@@ -1,1 +1,0 @@
-"""Sub-commands of the ``symhess`` CLI, one module each (see :mod:`symhess.cli`)."""
