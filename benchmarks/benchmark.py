@@ -4,6 +4,7 @@ One command::
 
     .venv/bin/python benchmarks/benchmark.py                 # p ≈ 250 … 4000
     .venv/bin/python benchmarks/benchmark.py --sizes 10000   # the 10,000-parameter target
+    .venv/bin/python benchmarks/benchmark.py --targets       # issue 11's targets, one summary
 
 Instances: a 2-hidden-layer linear 1D CNN, ``d_0 = 16``, two conv layers of ``m`` channels and
 filter size 3, a dense layer to ``K = 4`` outputs, ``n = 16`` integer samples, integer weights
@@ -15,6 +16,11 @@ filter size 3, a dense layer to ``K = 4`` outputs, ``n = 16`` integer samples, i
 * **float64**: the same assembly code in float64 arithmetic + ``numpy.linalg.matrix_rank`` (SVD,
   numpy's default tolerance): the peers' method;
 * **sympy**: ``sympy.Matrix.rank`` of the exact ``H_L`` (conversion not timed), killed after ``--cap`` s.
+
+``--targets``: p ≈ 2,000 and the high-rank instance certified against float64 (target
+``exact / float64 ≤ 1``), then Monte Carlo alone at p ≈ 10^4 (target: 2 GB peak) and
+p ≈ 3·10^4 (target: 10 minutes, 16 GB); prints one line per target with the ratio or the
+limits, the peak memory and the load average.
 
 Each measurement runs in a fresh subprocess, so the peak memory (``ru_maxrss``) is its own.
 FLINT and the BLAS get the same number of threads (``--threads``, default all cores).
@@ -30,6 +36,8 @@ import sys
 import time
 
 DEFAULT_SIZES = (250, 500, 1000, 2000, 4000)
+HIGH_RANK = "30,5x5,8x8,8,60,1"
+GB = 10 ** 9
 D0, K, N_SAMPLES, KERNEL = 16, 4, 16, 3
 
 
@@ -69,9 +77,12 @@ def worker(kind: str, m: int, certify_limit: int, spec: str | None = None) -> di
         from symhess.hessian.assembly import hessian_ranks
 
         rep = hessian_ranks(net, data, parts=("loss",), certify_limit=certify_limit if kind == "exact" else 0)
-        out.update(seconds=rep.seconds["total"], assembly=rep.seconds["assembly"], rank=rep.ranks["loss"].rank,
+        res = rep.ranks["loss"]
+        out.update(seconds=rep.seconds["total"], assembly=rep.seconds["assembly"], rank=res.rank,
                    path=rep.path, estimate_bytes=rep.memory_estimate_bytes,
-                   upper=rep.ranks["loss"].details.get("upper", "whole matrix"))
+                   upper=res.details.get("upper", "whole matrix"))
+        if kind == "exact-mc":
+            out.update(primes=len(res.details["primes"]), error_bound=res.details["error_bound"])
     elif kind == "float64":
         import numpy as np
 
@@ -128,11 +139,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-sympy", action="store_true", help="skip sympy")
     ap.add_argument("--sympy-max", type=int, default=2000, help="skip sympy above this p (it would hit the cap)")
+    ap.add_argument("--targets", action="store_true",
+                    help="issue 11's targets: p~2000 and the high-rank instance vs float64, Monte Carlo at 1e4 and 3e4")
+    ap.add_argument("--mc-sizes", default="", help="target sizes measured by Monte Carlo alone (no float64)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--channels", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--spec", action="append", default=[],
                     help="extra instance d0,k1xk2,m1xm2,K,n,seed (e.g. the high-rank 30,5x5,8x8,8,60,1); repeatable")
     args = ap.parse_args(argv)
+    if args.targets:
+        args.sizes, args.spec, args.no_sympy = "2000", [HIGH_RANK], True
+        args.mc_sizes = args.mc_sizes or "10000,30000"
     if args.worker:
         if os.environ.get("SYMHESS_FLINT_THREADS"):
             import flint
@@ -146,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("|" + "---|" * header.count("|")[:-1] if False else "|---" * (header.count("|") - 1) + "|")
     targets = [channels_for(int(s)) for s in args.sizes.split(",") if s] + list(args.spec)
+    summary = []
     for m in targets:
         ex = run("exact", m, args)
         mc = run("exact-mc", m, args) if ex is None or ex["path"] == "certified" else ex
@@ -165,7 +183,34 @@ def main(argv: list[str] | None = None) -> int:
               f"{fmt(ratio)} | {sympy_s} | {sympy_ratio} | "
               f"{(ex['peak_memory_bytes'] / 2 ** 20) if ex else 0:.0f} | "
               f"{(fl['peak_memory_bytes'] / 2 ** 20) if fl else 0:.0f} | {agree} |", flush=True)
+        if ex and fl:
+            summary.append(f"exact/float64 <= 1 at p = {p}{' (high rank)' if isinstance(m, str) else ''}: "
+                           f"{ratio:.2f} ({'met' if ratio <= 1 else 'NOT met'}; {ex['path']} {ex['seconds']:.2f} s "
+                           f"vs float64 {fl['seconds']:.2f} s; peak {ex['peak_memory_bytes'] / GB:.2f} GB "
+                           f"vs {fl['peak_memory_bytes'] / GB:.2f} GB; load {_load()})")
+    for size in [int(s) for s in args.mc_sizes.split(",") if s]:
+        mc = run("exact-mc", channels_for(size), args)
+        if mc is None:
+            summary.append(f"Monte Carlo at p ~ {size}: timeout ({args.timeout:g} s)")
+            continue
+        limit_s, limit_b = (600, 16 * GB) if size > 20000 else (600, 2 * GB)
+        ok = mc["seconds"] <= limit_s and mc["peak_memory_bytes"] <= limit_b
+        summary.append(f"Monte Carlo at p = {mc['p']} (target {limit_s} s, {limit_b / GB:.0f} GB): "
+                       f"{mc['seconds']:.1f} s, peak {mc['peak_memory_bytes'] / GB:.2f} GB, estimate "
+                       f"{mc['estimate_bytes'] / GB:.2f} GB, rank {mc['rank']} ({'met' if ok else 'NOT met'}; "
+                       f"{mc.get('primes', '?')} primes, error bound {mc.get('error_bound', float('nan')):.2g}; "
+                       f"load {_load()})")
+    if summary:
+        print("\ntargets:")
+        print("\n".join("- " + line for line in summary))
     return 0
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 if __name__ == "__main__":

@@ -162,3 +162,56 @@ def test_loss_alone_is_built_in_place_and_equal():
     assert alone.ranks["loss"].rank == full.ranks["loss"].rank and alone.certified
     H = assemble(net, data).integer("loss")
     assert integer_rank(H).rank == alone.ranks["loss"].rank
+
+
+# ---------------------------------------------------------------- float64 BLAS elimination and limb residuals
+
+from symhess.linalg.rank import (BLAS_PRIME_BITS, _kernel_certificate_np, _reduce, _residual_is_zero_limbs,  # noqa: E402
+                          rank_mod_blas)
+
+
+def test_reduce_is_exact_at_the_edges():
+    q = random_prime(random.Random(4), BLAS_PRIME_BITS)
+    xs = [0, 1, q - 1, q, q + 1, 2 ** 52 - 1, (2 ** 52 // q) * q, (2 ** 52 // q) * q - 1]
+    xs += [random.Random(i).randrange(2 ** 52) for i in range(200)]
+    got = _reduce(np.array(xs, dtype=np.float64), q)
+    assert [int(v) for v in got] == [x % q for x in xs]
+
+
+@pytest.mark.parametrize("m, n, r", [(7, 7, 3), (20, 11, 6), (11, 20, 6), (40, 40, 40), (300, 200, 90)])
+def test_rank_mod_blas_matches_flint_with_a_nonsingular_pivot_minor(m, n, r):
+    rng = random.Random(m * n + r)
+    q = random_prime(rng, BLAS_PRIME_BITS)
+    a = _low_rank(rng, m, n, r, 2 ** 40, False)  # entries beyond 2^52: reduced modulo q first
+    for panel in (1, 5, 512):
+        rk, cols, rows = rank_mod_blas(a, q, panel=panel)
+        assert rk == flint.nmod_mat((a % q).tolist(), q).rank() == r
+        assert len(set(cols)) == len(set(rows)) == rk
+        assert flint.nmod_mat((a[np.ix_(rows, cols)] % q).tolist(), q).det() != 0
+
+
+def test_rank_mod_blas_sees_an_unlucky_prime():
+    assert rank_mod_blas(SQUARE, UNLUCKY)[0] == 2  # rank 3 over ℚ
+    with pytest.raises(ValueError):
+        from symhess.linalg.rank import _mod_matmul
+        _mod_matmul(np.ones((1, 1)), np.ones((1, 1)), LUCKY)  # 62-bit: products not exact in float64
+
+
+def test_limb_residual_detects_a_one_unit_error():
+    rng = random.Random(11)
+    a = _low_rank(rng, 14, 10, 4, 2 ** 10, False).astype(np.int64)
+    rk, cols, rows = rank_mod(a, LUCKY, want_rows=True)
+    assert _kernel_certificate_np(a, rows, cols)
+    free = np.setdiff1d(np.arange(10), cols)
+    x = flint.fmpz_mat(a[np.ix_(rows, cols)].tolist()).solve(flint.fmpz_mat((-a[np.ix_(rows, free)]).tolist()))
+    num, den = x.numer_denom()
+    other = np.setdiff1d(np.arange(14), rows)
+    aP, aF = a[np.ix_(other, cols)], a[np.ix_(other, free)]
+    for g in (1, 2):
+        assert _residual_is_zero_limbs(aP, aF, num, int(den), g)
+        bad = flint.fmpz_mat(num.tolist())
+        bad[0, 0] += 1
+        assert not _residual_is_zero_limbs(aP, aF, bad, int(den), g)
+        assert not _residual_is_zero_limbs(aP, aF, num, int(den) + 1, g)
+        neg = flint.fmpz_mat([[-v for v in row] for row in num.tolist()])  # sign limb exercised
+        assert not _residual_is_zero_limbs(aP, aF, neg, int(den), g)

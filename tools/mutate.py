@@ -69,6 +69,11 @@ CATALOGUE: tuple[Mutation, ...] = (
     Mutation("rank-kernel-always-true", "symhess/linalg/rank.py",
              "        if not residual.is_zero():\n            return False", "        if False:\n            return False",
              "kernel verification never rejects", T_RANK),
+    Mutation("rank-limbs-always-zero", "symhess/linalg/rank.py",
+             "        if (t & mask).any():\n            return False", "        if False:\n            return False",
+             "limb residual never rejects (the float64 BLAS kernel verification)", T_RANK + ("tests/test_rank_scale.py",)),
+    Mutation("rank-blas-reduce-floor", "symhess/linalg/rank.py", "    x -= q * (x >= q)\n", "",
+             "modular reduction misses the off-by-one correction", T_RANK + ("tests/test_rank_scale.py",)),
     Mutation("rank-assume-symmetric", "symhess/linalg/rank.py",
              "sym = symmetric if symmetric is not None else (shape[0] == shape[1] and bool(np.array_equal(arr, arr.T)))",
              "sym = True", "take pivot columns as pivot rows for every matrix", T_RANK),
@@ -76,8 +81,8 @@ CATALOGUE: tuple[Mutation, ...] = (
              "    work = arr", "wide matrices certified directly (slower, same rank)", T_RANK,
              equivalent="same rank and a valid certificate either way; only speed and the 'transposed' label change "
                         "(pytest still catches the label)"),
-    Mutation("rank-mc-min", "symhess/linalg/rank.py", "        r = max(_rank_only(work, q) for q in used)",
-             "        r = min(_rank_only(work, q) for q in used)",
+    Mutation("rank-mc-min", "symhess/linalg/rank.py", "        r = max(ranks)",
+             "        r = min(ranks)",
              "Monte Carlo rank takes the minimum over primes", T_RANK),
     # ------------------------------------------------------------------ bounds: FCN, Theorems 7-10, dispatcher
     Mutation("bound-thm7", "symhess/theory/bounds.py", "(\"q(Kd_1+k-q)\", q * (K * d1 + k - q))",

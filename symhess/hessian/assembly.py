@@ -401,6 +401,30 @@ class HessianRanks:
                 "memory_estimate_bytes": self.memory_estimate_bytes, "certify_limit": self.certify_limit}
 
 
+OUTER_ROWS = 512
+"""Row blocks of ``ĴᵀĴ`` added into ``F̂`` at a time by :func:`_add_outer_in_place`."""
+
+
+def _add_outer_in_place(A: IntegerHessians) -> IntegerHessians | None:
+    """``H_L``'s integer matrix ``s_y ĴᵀĴ + F̂`` built in ``F̂``'s buffer, ``ĴᵀĴ`` a row block at a time
+    (never a second ``p × p`` matrix); ``None`` when int64 is not proven to hold it.
+
+    Every entry is bounded by ``s_y · nK · max|Ĵ|² + max|F̂|``; below ``2^62`` each block product
+    (:func:`exact_matmul`, itself exact) and each sum is an exact int64.
+    """
+    J, F, s = A.jacobian, A.functional, A.target_scale
+    if F is None or F.dtype != np.int64 or J.dtype != np.int64:
+        return None
+    if s * J.shape[0] * max_abs(J) ** 2 + max_abs(F) >= INT64_LIMIT:
+        return None
+    for start in range(0, F.shape[0], OUTER_ROWS):
+        block = exact_matmul(J[:, start:start + OUTER_ROWS].T, J)
+        if s != 1:
+            block *= s
+        F[start:start + OUTER_ROWS] += block
+    return _LossOnly(A.arch, A.n, J, F, None, A.output_scale, A.target_scale, A.arithmetic)
+
+
 def _loss_in_place(A: IntegerHessians) -> IntegerHessians:
     """``A`` whose ``outer`` is replaced by ``s_y ĴᵀĴ + F̂`` computed in place (int64, when proven below
     ``2^62``) and whose ``functional`` is dropped; ``integer("loss")`` is then that matrix."""
@@ -435,7 +459,7 @@ def _finite(m: np.ndarray, name: str) -> np.ndarray:
 
 def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", "functional", "loss"),
                   certify_limit: int = DEFAULT_CERTIFY_LIMIT, memory_limit: int | None = None,
-                  seed: int = 0, primes: int = 3, method: str = "exact",
+                  seed: int = 0, primes: int | None = None, method: str = "exact",
                   column_blocks: Sequence[str] = ()) -> HessianRanks:
     """Ranks of ``H_O``, ``H_F``, ``H_L`` (any of ``parts``) by the fast integer path.
 
@@ -461,12 +485,17 @@ def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", 
     start = time.perf_counter()
     via_jacobian = data.n * arch.outputs < p
     wanted = set(parts) | set(column_blocks)
-    with np.errstate(over="ignore", invalid="ignore"):  # float64 overflow is detected just below
-        A = assemble(net, data, functional=bool(wanted & {"functional", "loss"}),
-                     outer="loss" in wanted or ("outer" in wanted and not via_jacobian),
-                     arithmetic="float64" if method == "float64" else "exact")
-    if wanted == {"loss"} and method == "exact":
-        A = _loss_in_place(A)  # H_L alone: drop ĴᵀĴ and F̂ (one p × p matrix less at the peak)
+    loss_only = wanted == {"loss"} and method == "exact"
+    A = None
+    if loss_only:  # H_L alone: F̂ + s_y ĴᵀĴ in one p × p buffer, ĴᵀĴ never formed whole
+        A = _add_outer_in_place(assemble(net, data, functional=True, outer=False))
+    if A is None:
+        with np.errstate(over="ignore", invalid="ignore"):  # float64 overflow is detected just below
+            A = assemble(net, data, functional=bool(wanted & {"functional", "loss"}),
+                         outer="loss" in wanted or ("outer" in wanted and not via_jacobian),
+                         arithmetic="float64" if method == "float64" else "exact")
+        if loss_only:
+            A = _loss_in_place(A)  # drop ĴᵀĴ and F̂ (one p × p matrix less at the peak)
     seconds = {"assembly": time.perf_counter() - start}
     certify = p <= certify_limit
 

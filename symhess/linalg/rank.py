@@ -103,14 +103,15 @@ def integer_array(a: Any) -> np.ndarray:
     return out
 
 
-def _prime_stream(rng: random.Random, forced: Sequence[int]) -> Iterator[int]:
-    """``forced`` primes first, in order, then random ones (the seam that lets tests inject an unlucky prime)."""
+def _prime_stream(rng: random.Random, forced: Sequence[int], bits: int | None = None) -> Iterator[int]:
+    """``forced`` primes first, in order, then random ones of ``bits`` bits (default :data:`BLAS_PRIME_BITS`;
+    the seam that lets tests inject an unlucky prime)."""
     for q in forced:
         if not flint.fmpz(int(q)).is_prime():
             raise InputError("forced_primes", "primes", q)
         yield int(q)
     while True:
-        yield random_prime(rng)
+        yield random_prime(rng, bits or BLAS_PRIME_BITS)
 
 
 def random_prime(rng: random.Random, bits: int = _PRIME_BITS) -> int:
@@ -151,20 +152,34 @@ def exact_rank(a: Any, certify: bool = True, seed: int = 0, primes: int = 2, max
                         forced_primes=forced_primes)
 
 
-def _error_bound(biggest: int, rank: int, primes: int) -> float:
-    """Probability bound that ``primes`` random primes all miss the rank ``rank``.
+def _error_bound(biggest: int, rank: int, primes: int | Sequence[int]) -> float:
+    """Probability bound that random primes all miss the rank ``rank``.
 
+    ``primes``: the primes used (their bit lengths count), or a number of 62-bit primes.
     A non-zero ``r × r`` minor ``μ`` satisfies ``|μ| ≤ (√r · max|a_ij|)^r`` (Hadamard), so it
-    has at most ``log₂|μ| / (bits − 1)`` prime factors in ``[2^(bits−1), 2^bits)``; the range
-    holds about ``2^(bits−1) / (bits · ln 2)`` primes.
+    has at most ``log₂|μ| / (b − 1)`` prime factors in ``[2^(b−1), 2^b)``; the range holds more
+    than ``2^b / ln 2^b − 1.25506 · 2^(b−1) / ln 2^(b−1)`` primes (Rosser–Schoenfeld:
+    ``x / ln x < π(x) < 1.25506 x / ln x`` for ``x ≥ 17``).
     """
     if rank == 0:
         return 0.0
     biggest = max(1, biggest)
     log2_minor = rank * (0.5 * np.log2(rank) + np.log2(biggest))
-    bad = log2_minor / (_PRIME_BITS - 1)
-    count = 2.0 ** (_PRIME_BITS - 1) / (_PRIME_BITS * np.log(2))
-    return float(min(1.0, bad / count) ** primes)
+    bits = [_PRIME_BITS] * primes if isinstance(primes, int) else [int(q).bit_length() for q in primes]
+    out = 1.0
+    for b in bits:
+        if b < 8:  # a tiny (forced) prime proves nothing about the error
+            continue
+        count = 2.0 ** b / (b * np.log(2)) - 1.25506 * 2.0 ** (b - 1) / ((b - 1) * np.log(2))
+        out *= min(1.0, log2_minor / (b - 1) / count)
+    return float(out)
+
+
+MC_ERROR_TARGET = 1e-12
+"""``primes=None`` (the default of :func:`integer_rank`): the Monte Carlo rank uses at least
+:data:`MC_MIN_PRIMES` primes, and more (up to :data:`MC_MAX_PRIMES`) until its error bound is below this."""
+MC_MIN_PRIMES = 3
+MC_MAX_PRIMES = 24
 
 
 def float64_rank(a: Any) -> RankResult:
@@ -202,7 +217,7 @@ def rank(a: Any, method: str = "exact", certify: bool = True, seed: int = 0) -> 
 CERTIFICATES = ("schur", "kernel")
 
 
-def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int = 3,
+def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int | None = None,
                  symmetric: bool | None = None, max_tries: int = 4,
                  forced_primes: Sequence[int] = (), certificate: str = "kernel",
                  column_blocks: Sequence[int] | None = None, memory_limit: int | None = None) -> RankResult:
@@ -232,8 +247,9 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
     up to a Hadamard bound of bits; if :func:`kernel_certificate_bytes` exceeds the limit, the
     Schur certificate (word-size memory only) is used instead, before anything is allocated.
 
-    ``certify=False``: the maximum rank modulo ``primes`` random 62-bit primes, labelled
-    ``"monte-carlo"`` with ``details["error_bound"]``.
+    ``certify=False``: the maximum rank modulo ``primes`` random primes of :data:`BLAS_PRIME_BITS`
+    bits (:func:`rank_mod_blas`), labelled ``"monte-carlo"`` with ``details["error_bound"]``;
+    ``primes=None``: as many as it takes for an error bound below :data:`MC_ERROR_TARGET`.
 
     ``forced_primes`` are used, in order, as the elimination prime ``q0`` before any random
     prime (a test seam: a prime dividing a pivot minor gives a rank too low modulo it; the
@@ -252,16 +268,27 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
     work = arr.T if shape[0] < shape[1] else arr
     biggest = max_abs(arr)
     rng = random.Random(seed)
-    stream = _prime_stream(rng, forced_primes)
     if not certify:
-        used = [next(stream) for _ in range(primes)]
-        r = max(_rank_only(work, q) for q in used)
+        # Small matrices: FLINT's whole-matrix rank modulo 62-bit primes (3 give an error bound far
+        # below the target); large ones: float64 BLAS modulo 20-bit primes, more of them.
+        small = work.shape[0] * work.shape[1] <= SMALL_ENTRIES
+        stream = _prime_stream(rng, forced_primes, _PRIME_BITS if small else BLAS_PRIME_BITS)
+        used: list[int] = []
+        ranks: list[int] = []
+        least = MC_MIN_PRIMES if primes is None else primes
+        while len(used) < least or (primes is None and len(used) < MC_MAX_PRIMES
+                                    and _error_bound(biggest, max(ranks), used) > MC_ERROR_TARGET):
+            used.append(next(stream))
+            ranks.append(_rank_only(work, used[-1]))
+        r = max(ranks)
+        bound = _error_bound(biggest, r, used)
         return RankResult(r, shape, "exact", False, "monte-carlo",
-                          f"max rank modulo {primes} random {_PRIME_BITS}-bit primes (not proved; "
-                          f"error probability <= {_error_bound(biggest, r, primes):.3g})",
-                          {"primes": used, "error_bound": _error_bound(biggest, r, primes)})
+                          f"max rank modulo {len(used)} random primes of {used[-1].bit_length()} bits (not proved; "
+                          f"error probability <= {bound:.3g})",
+                          {"primes": used, "error_bound": bound})
     if biggest == 0:
         return RankResult(0, shape, "exact", True, "certified", "zero matrix")
+    stream = _prime_stream(rng, forced_primes)
     sym = symmetric if symmetric is not None else (shape[0] == shape[1] and bool(np.array_equal(arr, arr.T)))
     verify_rng = random.Random(f"verify-{seed}")
     tried: list[int] = []
@@ -269,7 +296,7 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
     for _ in range(max_tries):
         q = next(stream)
         tried.append(q)
-        r, cols, rows = rank_mod(work, q, want_rows=not sym)
+        r, cols, rows = _eliminate(work, q, want_rows=not sym)
         if sym:
             rows = cols
         base = {"primes": tried, "nullity": work.shape[1] - r, "transposed": work is not arr,
@@ -324,6 +351,9 @@ def _kernel_certificate_np(a: np.ndarray, rows: list[int], cols: list[int]) -> b
     other = np.setdiff1d(np.arange(a.shape[0]), R)
     if other.size == 0:
         return True
+    limbs = _limb_plan(a, len(cols))
+    if limbs is not None:  # exact integer residual on float64 BLAS, limb by limb
+        return _residual_is_zero_limbs(a[np.ix_(other, P)], a[np.ix_(other, free)], x_num, int(den), limbs)
     for start in range(0, other.size, PANEL_ROWS):  # row panels: no huge product held at once
         I = other[start:start + PANEL_ROWS]
         residual = (flint.fmpz_mat(a[np.ix_(I, P)].tolist()) * x_num
@@ -331,6 +361,60 @@ def _kernel_certificate_np(a: np.ndarray, rows: list[int], cols: list[int]) -> b
         if not residual.is_zero():
             return False
     return True
+
+
+def _limb_plan(a: np.ndarray, inner: int) -> int | None:
+    """Bytes per limb ``g`` for :func:`_residual_is_zero_limbs` on ``a`` (``None``: entries too large, use FLINT).
+
+    Needs ``inner · 2^e · 2^(8g) < 2^52`` with ``2^e > max|a|``: every product of an entry of ``a``
+    with a limb, summed over ``inner`` terms, is then an integer float64 holds exactly.
+    """
+    e = max_abs(a).bit_length()
+    g = (52 - e - max(1, inner).bit_length()) // 8
+    return g if g >= 1 else None
+
+
+def _residual_is_zero_limbs(aP: np.ndarray, aF: np.ndarray, x_num: flint.fmpz_mat, den: int, g: int) -> bool:
+    """Whether ``Z = aP · x_num + aF · den`` is exactly zero, with float64 BLAS products only.
+
+    ``x_num`` is written in two's complement on ``8 g L`` bits: ``x_num = Σ_j U_j 2^(sj) − 2^(sL) N``
+    with limbs ``0 ≤ U_j < 2^s`` (``s = 8g``) and ``N`` the 0/1 sign matrix; ``den = Σ_j d_j 2^(sj)``.
+    So ``Z = Σ_j 2^(sj) t_j`` with ``t_j = aP U_j + d_j aF − [j = L] aP N``, each an exact int64
+    matrix (:func:`_limb_plan`: products summed below ``2^52``). ``Z = 0`` iff carrying from the
+    lowest limb up, ``c_0 = t_0``, ``c_{j+1} = c_j / 2^s + t_{j+1}``, every ``c_j`` is divisible by
+    ``2^s`` and the last carry is 0 (``Z = 2^(sj) (c_j + Σ_{k>j} 2^(s(k−j)) t_k)`` at every step).
+    The carries stay below ``2^54`` in absolute value: int64, exact.
+    """
+    s = 8 * g
+    r, f = x_num.nrows(), x_num.ncols()
+    ints = [int(v) for v in x_num.entries()]
+    top = max((abs(v) for v in ints), default=0).bit_length() + 1  # with a sign bit
+    L = max(1, -(-top // s))
+    raw = np.frombuffer(b"".join(v.to_bytes(g * L, "little", signed=True) for v in ints), dtype=np.uint8)
+    raw = raw.reshape(r, f, L, g)
+    weights = (256.0 ** np.arange(g))
+    d_limbs = []
+    while den:
+        d_limbs.append(den & ((1 << s) - 1))
+        den >>= s
+    P = aP.astype(np.float64)
+    F = aF.astype(np.int64)
+    carry = np.zeros((aP.shape[0], f), dtype=np.int64)
+    mask = (1 << s) - 1
+    for j in range(max(L + 1, len(d_limbs))):
+        t = carry
+        if j < L:
+            U = raw[:, :, j, :] @ weights  # limb j of every entry, < 2^s
+            t = t + (P @ U).astype(np.int64)
+        if j < len(d_limbs):
+            t = t + F * d_limbs[j]
+        if j == L:
+            negative = (raw[:, :, L - 1, g - 1] >= 128).astype(np.float64)
+            t = t - (P @ negative).astype(np.int64)
+        if (t & mask).any():
+            return False
+        carry = t >> s
+    return not carry.any()
 
 
 # ---------------------------------------------------------------- low-memory modular elimination
@@ -355,10 +439,11 @@ SMALL_ENTRIES = 2 ** 22
 
 
 def _rank_only(a: np.ndarray, q: int) -> int:
-    """Rank of ``a`` modulo ``q`` (Monte Carlo path): whole FLINT matrix when small, :func:`rank_mod` otherwise."""
+    """Rank of ``a`` modulo ``q`` (Monte Carlo path): the whole FLINT matrix when small; otherwise
+    :func:`rank_mod_blas` (``q < 2^20``) or :func:`rank_mod`."""
     if a.shape[0] * a.shape[1] <= SMALL_ENTRIES:
         return flint.nmod_mat((a % q).tolist(), q).rank()
-    return rank_mod(a, q)[0]
+    return _eliminate(a, q)[0]
 
 
 def rank_mod(a: np.ndarray, q: int, want_rows: bool = False,
@@ -498,3 +583,145 @@ def kernel_certificate_bytes(a: np.ndarray, rows: Sequence[int], cols: Sequence[
         return 0
     bits = schur_bound_bits(a, rows, cols)
     return int(3 * r * free * (bits / 8 + 16) + 64 * PANEL_ROWS * a.shape[1])
+
+
+# ---------------------------------------------------------------- modular elimination on float64 BLAS
+
+BLAS_PRIME_BITS = 20
+"""Elimination primes lie in ``[2^19, 2^20)``: residues are float64 integers below ``2^20``."""
+BLAS_INNER = 2 ** 12
+"""Inner dimension of one float64 product of residues: ``2^12 (2^20 − 1)² < 2^52``, so every partial
+sum, in any summation order (BLAS blocking, FMA), is an integer below ``2^52``: exact."""
+BLAS_PANEL_ROWS = 512
+"""Rows reduced modulo ``q`` at a time by :func:`rank_mod_blas` (one ``512 × n`` float64 panel)."""
+
+
+def _mod_matmul(x: np.ndarray, y: np.ndarray, q: int) -> np.ndarray:
+    """``x @ y mod q`` for float64 residues in ``[0, q)``, ``q < 2^20``, exactly (see :data:`BLAS_INNER`)."""
+    if q >= 2 ** BLAS_PRIME_BITS:
+        raise ValueError(f"prime {q} too large for exact float64 products")
+    k = x.shape[1]
+    out = None
+    for s in range(0, max(k, 1), BLAS_INNER):
+        t = _reduce(x[:, s:s + BLAS_INNER] @ y[s:s + BLAS_INNER], q)  # integers < 2^52: exact
+        out = t if out is None else _reduce(out + t, q)
+    return out
+
+
+def _reduce(x: np.ndarray, q: int) -> np.ndarray:
+    """``x mod q`` in place, for float64 integers ``0 ≤ x < 2^52`` and ``q < 2^20`` (exact).
+
+    ``y = fl(x · fl(1/q))`` is within ``x/q · 2^-51 < 1`` of ``x/q``, so ``f = floor(y)`` is
+    ``floor(x/q)`` or off by one; ``x − q f`` (integers below ``2^53``: exact) lies in
+    ``[−q, 2q)`` and one correction each way gives ``[0, q)``. (``np.fmod`` is ~50× slower.)
+    """
+    f = x * (1.0 / q)
+    np.floor(f, out=f)
+    f *= q
+    np.subtract(x, f, out=x)
+    x += q * (x < 0)
+    x -= q * (x >= q)
+    return x
+
+
+def _sub_mod(x: np.ndarray, y: np.ndarray, q: int) -> np.ndarray:
+    """``(x − y) mod q`` for residues in ``[0, q)``."""
+    z = x - y
+    z += q * (z < 0)
+    return z
+
+
+def _residues(block: np.ndarray, q: int) -> np.ndarray:
+    """``block mod q`` (int64 or Python ints) as float64 integers in ``[0, q)``."""
+    return np.mod(block, q).astype(np.float64)
+
+
+BLAS_LEAF_ROWS = 32
+"""Blocks of at most this many rows are reduced row by row (:func:`_rref_small`), larger ones by halves."""
+
+
+def _rref_small(B: np.ndarray, idx: np.ndarray, q: int) -> tuple[np.ndarray, list[int], list[int]]:
+    """:func:`_rref_rows` for a few rows: Gauss–Jordan one row at a time (products below ``2^40``: exact)."""
+    M = B.copy()
+    piv: list[int] = []
+    keep: list[int] = []
+    for i in range(M.shape[0]):
+        nz = np.flatnonzero(M[i])
+        if nz.size == 0:  # a combination of the rows before it
+            continue
+        j = int(nz[0])
+        row = _reduce(M[i] * float(pow(int(M[i, j]), -1, q)), q)
+        M = _sub_mod(M, _reduce(M[:, j:j + 1] * row, q), q)  # column j cleared in every row ...
+        M[i] = row                                           # ... but the pivot row, normalised
+        piv.append(j)
+        keep.append(i)
+    return M[keep], piv, [int(idx[i]) for i in keep]
+
+
+def _rref_rows(B: np.ndarray, idx: np.ndarray, q: int) -> tuple[np.ndarray, list[int], list[int]]:
+    """Row reduction of the residues ``B`` (``b × n``) modulo ``q``, recursively on halves of the rows.
+
+    Returns ``(E, piv, rows)``: ``E`` (``r × n``) spans the rows of ``B`` modulo ``q`` with
+    ``E[:, piv] = I``; ``rows`` are the indices (from ``idx``) of the rows of ``B`` that are
+    independent modulo ``q`` of the rows before them. The second half is reduced against the
+    first half's ``E`` (one BLAS product), reduced recursively, then the first half's ``E`` is
+    cleared on the new pivot columns (one product): Gaussian elimination, ``O(b n r)``. A row
+    that becomes zero is dropped (it is a combination of the rows before it).
+    """
+    nz = B.any(axis=1)
+    if not nz.all():
+        B, idx = B[nz], idx[nz]
+    b = B.shape[0]
+    if b == 0:
+        return B, [], []
+    if b <= BLAS_LEAF_ROWS:
+        return _rref_small(B, idx, q)
+    h = b // 2
+    E1, p1, r1 = _rref_rows(B[:h], idx[:h], q)
+    rest = B[h:]
+    if p1:
+        rest = _sub_mod(rest, _mod_matmul(rest[:, p1], E1, q), q)
+    E2, p2, r2 = _rref_rows(rest, idx[h:], q)
+    if not p2:
+        return E1, p1, r1
+    if p1:
+        E1 = _sub_mod(E1, _mod_matmul(E1[:, p2], E2, q), q)
+    return np.vstack([E1, E2]), p1 + p2, r1 + r2
+
+
+def rank_mod_blas(a, q: int, panel: int = BLAS_PANEL_ROWS) -> tuple[int, list[int], list[int]]:
+    """Rank of the integer matrix ``a`` modulo a prime ``q < 2^20``, pivot columns ``P`` and pivot rows ``R``.
+
+    The same elimination as :func:`rank_mod` (row panels reduced against a basis ``E`` of the rows
+    seen so far, ``E[:, P] = I``), on float64 BLAS where it is exact: residues are below
+    ``2^20`` and products are summed over at most :data:`BLAS_INNER` terms, so every
+    intermediate is an integer below ``2^53`` (:func:`_mod_matmul`). ``a`` needs only
+    ``a.shape`` and row slices ``a[i:j]`` (int64 or Python ints): a row-panel generator can stand
+    in for a matrix that is never formed. Holds ``r × n`` residues plus one panel.
+    ``a[:, P]`` is a column basis modulo ``q`` and ``det a[R, P] ≢ 0 (mod q)``.
+    """
+    m, n = a.shape
+    E = np.zeros((0, n))
+    piv: list[int] = []
+    rows: list[int] = []
+    for start in range(0, m, panel):
+        B = _residues(a[start:start + panel], q)
+        if piv:
+            B = _sub_mod(B, _mod_matmul(B[:, piv], E, q), q)
+        E2, p2, r2 = _rref_rows(B, np.arange(start, start + B.shape[0]), q)
+        if not p2:
+            continue
+        if piv:
+            E = _sub_mod(E, _mod_matmul(E[:, p2], E2, q), q)
+        E = np.vstack([E, E2])
+        piv += p2
+        rows += r2
+    return len(piv), piv, rows
+
+
+def _eliminate(a, q: int, want_rows: bool = False) -> tuple[int, list[int], list[int] | None]:
+    """:func:`rank_mod_blas` for primes below ``2^20`` (the default), FLINT's :func:`rank_mod` for larger ones."""
+    if q < 2 ** BLAS_PRIME_BITS:
+        r, cols, rows = rank_mod_blas(a, q)
+        return r, cols, (rows if want_rows else None)
+    return rank_mod(a, q, want_rows=want_rows)
