@@ -44,10 +44,8 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Sequence
 
-import flint
 import numpy as np
 
 from ..linalg.integer import INT64_LIMIT, clear_denominators, common_dtype, exact_add, exact_matmul, exact_mul, max_abs
@@ -55,9 +53,12 @@ from ..linalg.memory import check_fits, estimate_rank_bytes, peak_rss_bytes
 from ..linalg.rank import float64_rank, integer_rank
 from ..nets.architecture import Architecture, LayerShape, Network
 from ..nets.data import Dataset
+from ..nets.sequential import SequentialNetwork
 from ..nets.derivatives import _index_map_cached
 from ..nets.toeplitz import ReluKinkError
 from ..scalars import InputError
+from .integer_hessians import IntegerHessians
+from .sequential_assembly import assemble_sequential
 
 ARITHMETICS = ("exact", "float64")
 
@@ -164,56 +165,6 @@ def _adjacent_block(g: np.ndarray, mask: np.ndarray | None, patches: np.ndarray,
 
 
 # ---------------------------------------------------------------- the assembly
-
-@dataclass(frozen=True, eq=False)
-class IntegerHessians:
-    """Integer (or float64) Jacobian and Hessian parts with their exact scales.
-
-    ``J = jacobian / S_L`` (``nK × p``); ``H_O = Ĵᵀ Ĵ / (n S_L²)``; ``H_F = functional / (n S_L² s_y)``;
-    ``H_L = (s_y ĴᵀĴ + functional) / (n S_L² s_y)``. ``outer`` is ``ĴᵀĴ`` (``None`` if not asked for).
-    """
-
-    arch: Architecture
-    n: int
-    jacobian: np.ndarray
-    outer: np.ndarray | None
-    functional: np.ndarray | None
-    output_scale: int
-    target_scale: int
-    arithmetic: str = "exact"
-
-    def scale(self, name: str) -> Fraction:
-        """``c`` with ``part(name) = integer(name) / c`` (``"jacobian"`` too)."""
-        base = self.n * self.output_scale ** 2
-        return Fraction({"jacobian": self.output_scale, "outer": base,
-                         "functional": base * self.target_scale, "loss": base * self.target_scale}[name])
-
-    def integer(self, name: str) -> np.ndarray:
-        """The integer matrix of part ``name`` (``"jacobian"``, ``"outer"``, ``"functional"``, ``"loss"``)."""
-        if name == "jacobian":
-            return self.jacobian
-        if name == "outer":
-            return self.outer if self.outer is not None else exact_matmul(self.jacobian.T, self.jacobian)
-        if name == "functional":
-            if self.functional is None:
-                raise ValueError("the functional Hessian was not assembled")
-            return self.functional
-        if name == "loss":
-            return exact_add(exact_mul(self.integer("outer"), self.target_scale), self.integer("functional"))
-        raise InputError("part", "one of jacobian, outer, functional, loss", name)
-
-    def to_fmpq(self, name: str) -> flint.fmpq_mat:
-        """Part ``name`` as an exact ``fmpq_mat`` (for comparison with :mod:`symhess.hessian.hessians`)."""
-        a = self.integer(name)
-        m = flint.fmpq_mat(flint.fmpz_mat([[int(v) for v in row] for row in a.tolist()]))
-        s = self.scale(name)
-        return m * flint.fmpq(s.denominator, s.numerator)
-
-    def to_float(self, name: str) -> np.ndarray:
-        """Part ``name`` in float64 (for the float baseline)."""
-        a = self.integer(name)
-        return a.astype(np.float64) / float(self.scale(name))
-
 
 @dataclass(frozen=True, eq=False)
 class _Pass:
@@ -457,11 +408,20 @@ def _finite(m: np.ndarray, name: str) -> np.ndarray:
     return m
 
 
-def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", "functional", "loss"),
+def assemble_any(net: Network | SequentialNetwork, data: Dataset, functional: bool = True, outer: bool = True,
+                 arithmetic: str = "exact") -> IntegerHessians:
+    """The fast integer assembly of ``net``: :func:`assemble` for a 1D network, else
+    :func:`~symhess.hessian.sequential_assembly.assemble_sequential` (any layer stack)."""
+    if isinstance(net, SequentialNetwork):
+        return assemble_sequential(net, data, functional=functional, outer=outer, arithmetic=arithmetic)
+    return assemble(net, data, functional=functional, outer=outer, arithmetic=arithmetic)
+
+
+def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequence[str] = ("outer", "functional", "loss"),
                   certify_limit: int = DEFAULT_CERTIFY_LIMIT, memory_limit: int | None = None,
                   seed: int = 0, primes: int | None = None, method: str = "exact",
                   column_blocks: Sequence[str] = ()) -> HessianRanks:
-    """Ranks of ``H_O``, ``H_F``, ``H_L`` (any of ``parts``) by the fast integer path.
+    """Ranks of ``H_O``, ``H_F``, ``H_L`` (any of ``parts``) by the fast integer path (:func:`assemble_any`).
 
     ``method="exact"``: certified (:func:`symhess.linalg.rank.integer_rank`) when ``p ≤ certify_limit``;
     otherwise the maximum rank modulo ``primes`` random primes, labelled ``"monte-carlo"`` with
@@ -488,10 +448,10 @@ def hessian_ranks(net: Network, data: Dataset, parts: Sequence[str] = ("outer", 
     loss_only = wanted == {"loss"} and method == "exact"
     A = None
     if loss_only:  # H_L alone: F̂ + s_y ĴᵀĴ in one p × p buffer, ĴᵀĴ never formed whole
-        A = _add_outer_in_place(assemble(net, data, functional=True, outer=False))
+        A = _add_outer_in_place(assemble_any(net, data, functional=True, outer=False))
     if A is None:
         with np.errstate(over="ignore", invalid="ignore"):  # float64 overflow is detected just below
-            A = assemble(net, data, functional=bool(wanted & {"functional", "loss"}),
+            A = assemble_any(net, data, functional=bool(wanted & {"functional", "loss"}),
                          outer="loss" in wanted or ("outer" in wanted and not via_jacobian),
                          arithmetic="float64" if method == "float64" else "exact")
         if loss_only:

@@ -41,7 +41,7 @@ from ..nets.layers.base import LocalMap, kink_error
 from ..nets.sequential import PlacedLayer, SequentialNetwork, parameter_derivative, toeplitzed
 from ..scalars import InputError
 from ..linalg.integer import shrink
-from .assembly import IntegerHessians
+from .integer_hessians import IntegerHessians
 from .hessians import HessianParts
 
 
@@ -194,7 +194,7 @@ class SequentialHessians(HessianParts):
     n: int = 1
 
     def integers(self) -> IntegerHessians:
-        """The same matrices as :class:`~symhess.hessian.assembly.IntegerHessians` (integers and scales).
+        """The same matrices as :class:`~symhess.hessian.integer_hessians.IntegerHessians` (integers and scales).
 
         ``S`` = common denominator of ``J`` (``Ĵ = S J``), ``s_y`` = common denominator of
         ``n S² H_F`` (``F̂ = n S² s_y H_F``): exactly the scales ``IntegerHessians`` documents, so every

@@ -1,7 +1,7 @@
 """Fast exact assembly for any layer stack: the route of :mod:`symhess.hessian.sequential` in integers.
 
 Same matrices as :func:`symhess.hessian.sequential.sequential_hessians`, as an
-:class:`~symhess.hessian.assembly.IntegerHessians` (integer matrices and exact scales), with
+:class:`~symhess.hessian.integer_hessians.IntegerHessians` (integer matrices and exact scales), with
 numpy arrays and the proven-exact products of :mod:`symhess.linalg.integer` instead of FLINT
 rationals, so the ranks go straight to :func:`symhess.linalg.rank.integer_rank`.
 
@@ -32,7 +32,7 @@ import numpy as np
 from ..linalg.integer import INT64_LIMIT, clear_denominators, common_dtype, exact_add, exact_matmul, exact_mul
 from ..nets.data import Dataset
 from ..nets.sequential import PlacedLayer, SequentialNetwork
-from .assembly import IntegerHessians
+from .integer_hessians import IntegerHessians
 from .sequential import frozen_outputs, raise_kinks, weight_matrix
 
 ARITHMETICS = ("exact", "float64")
@@ -83,9 +83,10 @@ def _v_hat(layer: _Layer, g: np.ndarray) -> np.ndarray:
     return out
 
 
-def assemble_sequential(net: SequentialNetwork, data: Dataset, functional: bool = True,
+def assemble_sequential(net: SequentialNetwork, data: Dataset, functional: bool = True, outer: bool = True,
                         arithmetic: str = "exact") -> IntegerHessians:
-    """Integer ``Ĵ`` and ``F̂`` with their scales (module docstring); ``functional=False`` skips ``F̂``."""
+    """Integer ``Ĵ``, ``ĴᵀĴ`` and ``F̂`` with their scales (module docstring); ``functional=False``
+    skips ``F̂``, ``outer=False`` leaves ``ĴᵀĴ`` to be formed on demand."""
     if arithmetic not in ARITHMETICS:
         raise ValueError(f"arithmetic must be one of {ARITHMETICS}")
     arch = net.arch
@@ -153,7 +154,8 @@ def assemble_sequential(net: SequentialNetwork, data: Dataset, functional: bool 
     if functional:
         F = _functional_matrix(arch, layers, blocks, offs, arithmetic)
     output_scale = S if arithmetic == "exact" else 1
-    return IntegerHessians(arch, data.n, J, None, F, output_scale, s_y, arithmetic)
+    return IntegerHessians(arch, data.n, J, exact_matmul(J.T, J) if outer else None, F, output_scale, s_y,
+                           arithmetic)
 
 
 def _functional_matrix(arch, layers: dict[int, _Layer], blocks: dict, offs: list[int], arithmetic: str) -> np.ndarray:

@@ -14,6 +14,7 @@ import resource
 from typing import Iterable
 
 from ..nets.architecture import Architecture
+from ..nets.sequential import SequentialArchitecture
 from ..scalars import InputError
 
 BYTES_PER_ENTRY_ASSEMBLY = 40
@@ -61,7 +62,20 @@ def forward_jacobian_bytes(arch: Architecture, n: int) -> int:
     return 8 * worst
 
 
-def estimate_rank_bytes(arch: Architecture, n: int, parts: Iterable[str] = ("loss",)) -> int:
+def sequential_work_bytes(arch: SequentialArchitecture) -> int:
+    """Per-sample working set of :mod:`symhess.hessian.sequential_assembly` (int64, 8 bytes an entry):
+    the layer matrices ``T̂`` and local maps (``out × in`` each), the largest forward Jacobian
+    ``D`` (``out_q × p_l`` for layer ``l`` before ``q``) and the matching ``V_m(ĝ)`` (``p_m × in_m``),
+    times 3 for products' temporaries."""
+    maps = sum(p.out_size * p.in_size for p in arch.placed)
+    worst = 0
+    for lower in arch.layers:
+        for q in arch.placed[lower.position:]:
+            worst = max(worst, q.out_size * lower.num_params + (q.num_params * q.in_size if q.has_params else 0))
+    return 8 * 3 * (maps + worst)
+
+
+def estimate_rank_bytes(arch: Architecture | SequentialArchitecture, n: int, parts: Iterable[str] = ("loss",)) -> int:
     """Bytes needed to assemble and rank ``parts`` of the Hessians of ``arch`` on ``n`` samples.
 
     ``p²`` times :data:`BYTES_PER_ENTRY_ASSEMBLY` + :data:`BYTES_PER_ENTRY_RANK` (matrices are
@@ -71,7 +85,8 @@ def estimate_rank_bytes(arch: Architecture, n: int, parts: Iterable[str] = ("los
     parts = tuple(parts)
     square = any(name != "outer" for name in parts) or n * arch.outputs >= p
     per_entry = BYTES_PER_ENTRY_ASSEMBLY + BYTES_PER_ENTRY_RANK if square else 0
-    return per_entry * p * p + forward_jacobian_bytes(arch, n) + 8 * 4 * n * arch.outputs * p
+    work = sequential_work_bytes(arch) if isinstance(arch, SequentialArchitecture) else forward_jacobian_bytes(arch, n)
+    return per_entry * p * p + work + 8 * 4 * n * arch.outputs * p
 
 
 def check_fits(needed: int, limit: int | None = None, what: str = "the Hessian matrices") -> int:
