@@ -38,7 +38,7 @@ def _commands() -> list[tuple[str, str | None, int]]:
         if kind == "sh":
             for line in body.splitlines():
                 cmd, _, comment = line.partition(" #")
-                status = re.search(r"exit (\d+)", comment)
+                status = re.search(r"\bexit (\d+)\s*$", comment)  # a trailing `# exit N` only
                 if cmd.strip():
                     out.append((cmd.strip(), None, int(status.group(1)) if status else 0))
             continue

@@ -31,7 +31,7 @@ from ..nets.architecture import Architecture, LayerShape
 from ..nets.derivatives import rotation, toeplitz_derivative
 
 if TYPE_CHECKING:
-    import networkx as nx
+    import networkx as nx  # type hints only (networkx is imported on use)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import flint
+
 from ..experiments.float_audit import float_audit as run_audit
 from ..hessian.assembly import DEFAULT_CERTIFY_LIMIT, HessianRanks, assemble, hessian_ranks
 from ..hessian.hessians import PARTS
@@ -159,8 +161,6 @@ def mpmath_ranks(net: Network, data: Dataset, dps: int = DEFAULT_DPS, memory_lim
     integer rounded once to ``dps`` (and ``2·dps``) digits by mpmath; the scale factors do not
     change a rank or the relative gap rule. Column blocks are not ranked (too slow in mpmath).
     """
-    import flint
-
     dps = check_dps(dps)
     arch, p = net.arch, net.arch.num_params
     estimate = estimate_rank_bytes(arch, data.n, tuple(PARTS))

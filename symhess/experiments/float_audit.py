@@ -296,7 +296,7 @@ def autodiff_loss_hessian(net: Network, data: Dataset) -> np.ndarray | None:
     """``H_L`` as the field computes it: ``torch.func.hessian`` of the float64 MSE loss
     (:func:`symhess.io.torch_import.torch_mse`); ``None`` if PyTorch is missing or the net is not a conv stack."""
     try:
-        import torch
+        import torch  # optional extra, imported on use (torch)
     except ImportError:
         return None
 

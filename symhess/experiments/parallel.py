@@ -60,7 +60,7 @@ def map_instances(func: Callable[[Any], T], items: Sequence[Any], jobs: int | No
 def _map_dask(func: Callable[[Any], T], items: Sequence[Any], address: str, bar: tqdm) -> list[T]:
     """Submit every item to the Dask scheduler at ``address``; results in input order."""
     try:
-        from dask.distributed import Client
+        from dask.distributed import Client  # optional extra, imported on use (dask)
     except ImportError:
         raise InputError("--dask", "the optional extra dask[distributed] installed (pip install 'symhess[dask]')",
                          address) from None

@@ -37,11 +37,11 @@ def plot_format(path: str) -> str:
 def pyplot_or_error():
     """matplotlib's pyplot on the non-interactive Agg backend, or a clear :class:`InputError`."""
     try:
-        import matplotlib
+        import matplotlib  # optional extra, imported on use (matplotlib)
     except ImportError:
         raise InputError("plot", "matplotlib installed (pip install 'symhess[plot]')", "not installed") from None
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # optional extra, imported on use
     return plt
 
 
@@ -75,7 +75,7 @@ def render_plot(result: TableResult, fmt: str) -> bytes:
         if spec.log_log:
             ax.set_xscale("log")
             ax.set_yscale("log")
-            from matplotlib.ticker import ScalarFormatter
+            from matplotlib.ticker import ScalarFormatter  # optional extra, imported on use
             for axis in (ax.xaxis, ax.yaxis):
                 axis.set_major_formatter(ScalarFormatter())
             _reference_slope(ax, result)
@@ -86,7 +86,7 @@ def render_plot(result: TableResult, fmt: str) -> bytes:
         ax.legend(fontsize=7, ncol=2)
         fig.tight_layout()
         buf = io.BytesIO()
-        import matplotlib
+        import matplotlib  # optional extra, imported on use
         with matplotlib.rc_context({"svg.hashsalt": "symhess"}):  # same ids every run: reproducible files
             fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
         return buf.getvalue()
@@ -155,7 +155,7 @@ def render_float_failures(result: TableResult, fmt: str) -> bytes:
         fig.suptitle("float-failures: float64 singular values vs the certified exact rank", fontsize=9)
         fig.tight_layout()
         buf = io.BytesIO()
-        import matplotlib
+        import matplotlib  # optional extra, imported on use
         with matplotlib.rc_context({"svg.hashsalt": "symhess"}):
             fig.savefig(buf, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
         return buf.getvalue()

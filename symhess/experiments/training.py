@@ -38,7 +38,7 @@ from .sweep import InstanceResult, PartRanks
 
 def _torch() -> Any:
     try:
-        import torch
+        import torch  # optional extra, imported on use (torch)
     except ImportError as err:  # pragma: no cover - torch is an optional extra
         raise InputError("torch", "PyTorch installed for training (pip install torch)", None) from err
     return torch

@@ -70,7 +70,7 @@ def _where(position: int, module: Any) -> str:
 
 def _torch():
     try:
-        import torch
+        import torch  # optional extra, imported on use (torch)
     except ImportError:  # pragma: no cover - torch is an optional extra
         raise InputError("torch", "PyTorch installed (pip install 'symhess[torch]')", None) from None
     return torch
