@@ -16,7 +16,7 @@ and folds the seeds of a point into one :class:`TableRow`:
   rank-deficient ``Σ_xx`` (``r < min(n, d_0)``), reported, never hidden.
 
 A spec may replace :attr:`TableSpec.measure` (:func:`measure_mse` by default; :func:`measure_relu`
-for kink-free ReLU redraws; cross-entropy, training checkpoints and the float conventions have theirs
+for kink-free ReLU redraws; :func:`measure_layers` for any layer stack (2D, biases, pooling); cross-entropy, training checkpoints and the float conventions have theirs
 next to their own code) as long as it returns an :class:`InstanceResult`.
 """
 
@@ -28,11 +28,15 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from ..hessian.assembly import hessian_ranks
-from ..hessian.hessians import PARTS
+from ..hessian.hessians import PARTS, input_covariance
+from ..hessian.sequential import residual_input_covariance as sequential_residual_input_covariance
+from ..linalg.rank import exact_rank
 from ..io.output import FORMATS, render_table
 from ..nets.architecture import Architecture, Network, random_network
 from ..nets.data import Dataset
-from ..nets.relu import redraw_until_smooth
+from ..nets.layers.base import KinkError
+from ..nets.relu import GENERIC_SCALE, attempt_seed, redraw_until_smooth
+from ..nets.sequential import random_sequential_network
 from ..scalars import InputError
 from ..theory.bounds import data_ranks, network_bounds
 from .datasets import load_dataset
@@ -206,6 +210,32 @@ def measure_relu(point: SweepPoint, seed: int) -> InstanceResult:
     r, s = data_ranks(draw.net, data)
     bounds, source = bounds_of(point.arch, r, s, point.loss)
     return InstanceResult(seed, ranks, r, s, certified, bounds, f"linear {source}")
+
+
+MAX_REDRAWS = 20
+"""Weight draws tried per instance of a layer-stack table before it is reported as stuck on kinks."""
+
+
+def measure_layers(point: SweepPoint, seed: int) -> InstanceResult:
+    """Any layer stack (a :class:`~symhess.nets.sequential.SequentialArchitecture`): certified ranks.
+
+    Data of ``point.dataset`` from ``seed``; integer weights in ``{−GENERIC_SCALE..GENERIC_SCALE}∖{0}``
+    (:data:`symhess.nets.relu.GENERIC_SCALE`) redrawn (:func:`symhess.nets.relu.attempt_seed`) while
+    a sample sits on a kink (a ReLU zero or a max-pool tie); ``extra`` records the redraws.
+    ``r = rank Σ_xx`` and ``s = rank Ω`` exactly; no bounds here (the table states which apply).
+    """
+    data = load_dataset(point.arch, point.samples, seed, point.dataset)
+    for attempt in range(MAX_REDRAWS):
+        net = random_sequential_network(point.arch, attempt_seed(seed, attempt), scale=GENERIC_SCALE)
+        try:
+            ranks, certified = ranks_of_instance(net, data)
+        except KinkError:
+            continue
+        r = exact_rank(input_covariance(data)).rank
+        s = exact_rank(sequential_residual_input_covariance(net, data)).rank
+        return InstanceResult(seed, ranks, r, s, certified, extra=(("redraws", attempt),))
+    raise KinkError("weights", f"a kink-free draw within {MAX_REDRAWS} tries (seed {seed})",
+                    point.arch.describe())
 
 
 @dataclass(frozen=True)

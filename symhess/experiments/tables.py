@@ -8,11 +8,13 @@ Adding a table = adding one :class:`~symhess.experiments.sweep.TableSpec` to :da
 from __future__ import annotations
 
 from ..nets.architecture import Architecture, ConvLayer
+from ..nets.layers import AvgPool, Dense, Flatten, MaxPool, ReLU, conv2d
+from ..nets.sequential import SequentialArchitecture
 from ..scalars import InputError
 from .crossentropy_sweep import fold_ce_rows, measure_ce_table
 from .float_audit import (FAMILIES as _FLOAT_FAMILIES, TABLE_COLUMNS as _FLOAT_COLUMNS, family_samples,
                           float_failure_notes, fold_float_failures, measure_float_failures)
-from .sweep import Series, TableSpec, measure_relu
+from .sweep import Series, TableSpec, measure_layers, measure_relu
 from .training import measure_training, training_arch, training_samples
 
 
@@ -220,3 +222,68 @@ register(TableSpec(
                 "conv(2,k3,p1) layers), n = 10 integer samples. Each Hessian is assembled exactly (certified ranks) "
                 "and, separately, in float64; the float64 matrices are ranked by the conventions in use "
                 "(docs/float.md). The exact ranks do not depend on the knob except for depth."))
+
+
+# --- pooling (the paper's open question: which parts of the architecture shape the Hessian) -----
+
+POOLING_INPUT = (1, 8, 8)
+"""Inputs of the pooling table: one-channel 8 × 8 images."""
+
+
+def _pooling_net(channels: int, downsample: str, relu: bool) -> SequentialArchitecture:
+    """``Conv2d(m, 3×3, pad 1) [ReLU] <downsample> Conv2d(m, 3×3, pad 1) [ReLU] Flatten Linear(3)`` on 8 × 8.
+
+    ``downsample``: ``"avg"`` / ``"max"`` (2 × 2 pooling after the first layer), ``"stride"`` (the
+    first conv has stride 2) — all three give the second layer a 4 × 4 input, hence the *same* ``p``
+    — or ``"none"`` (8 × 8 throughout; a 4× larger dense layer).
+    """
+    act = (ReLU(),) if relu else ()
+    first = conv2d(channels, 3, stride=2 if downsample == "stride" else 1, padding=1)
+    pool = {"avg": (AvgPool((2, 2)),), "max": (MaxPool((2, 2)),)}.get(downsample, ())
+    layers = (first, *act, *pool, conv2d(channels, 3, padding=1), *act, Flatten(), Dense(3))
+    return SequentialArchitecture(POOLING_INPUT, layers)
+
+
+def pooling_avg(channels: int) -> SequentialArchitecture:
+    """ReLU network, 2 × 2 average pooling after the first conv."""
+    return _pooling_net(channels, "avg", True)
+
+
+def pooling_max(channels: int) -> SequentialArchitecture:
+    """ReLU network, 2 × 2 max pooling after the first conv."""
+    return _pooling_net(channels, "max", True)
+
+
+def pooling_stride(channels: int) -> SequentialArchitecture:
+    """ReLU network, the first conv strided by 2 instead of pooling."""
+    return _pooling_net(channels, "stride", True)
+
+
+def pooling_none(channels: int) -> SequentialArchitecture:
+    """ReLU network without downsampling (more dense parameters)."""
+    return _pooling_net(channels, "none", True)
+
+
+def pooling_avg_linear(channels: int) -> SequentialArchitecture:
+    """Linear network, 2 × 2 average pooling (the network stays polynomial in θ)."""
+    return _pooling_net(channels, "avg", False)
+
+
+def pooling_samples(arch: SequentialArchitecture) -> int:
+    """``n = 64`` images (``= d_0``): ``nK = 192`` Jacobian rows, above ``p`` for the pooled nets at ``m ≤ 3``."""
+    return 64
+
+
+register(TableSpec(
+    name="pooling", title="Pooling vs stride vs none: exact ranks of a 2D ReLU CNN on 8x8 inputs",
+    swept="m", series=(Series("avg pool", pooling_avg), Series("max pool", pooling_max),
+                       Series("stride 2", pooling_stride), Series("none", pooling_none),
+                       Series("avg pool, linear", pooling_avg_linear)),
+    values=(1, 2), full_values=(1, 2, 3), seeds=2, samples=pooling_samples, dataset="gaussian",
+    measure=measure_layers,
+    columns=("series", "m", "p", "n", "r", "s", "rank_O", "rank_F", "rank_L", "seeds", "degenerate", "certified",
+             "redraws"),
+    description="Conv2d(m, 3x3, pad 1) - ReLU - [2x2 avg | 2x2 max | stride 2 in the conv | none] - Conv2d(m, 3x3, "
+                "pad 1) - ReLU - Flatten - Linear(3), no biases, on n = 64 exact-eighth Gaussian 8x8 images; "
+                "weights in {-1000..1000}, redrawn at kinks (ReLU zeros, max-pool ties). avg, max and stride have "
+                "equal p; none has a 4x larger dense layer. Ranks are certified maxima over the seeds."))
