@@ -92,22 +92,26 @@ def test_torch_float64_agrees_on_a_lenet_style_network():
         assert np.abs(E - floats[part]).max() <= 1e-12 * np.abs(E).max()
 
 
-def _maxpool_net(first: Fraction, second: Fraction) -> tuple[SequentialNetwork, Dataset]:
-    arch = SequentialArchitecture((1, 2), (conv1d(1, 1), MaxPool((2,)), Flatten(), Dense(1)))
-    net = SequentialNetwork(arch, ((np.array([[[Fraction(1)]]], dtype=object), None),
+def _maxpool_net(x: tuple[int, int, int]) -> tuple[SequentialNetwork, Dataset]:
+    arch = SequentialArchitecture((1, 3), (conv1d(1, 2), MaxPool((2,)), Flatten(), Dense(1)))
+    net = SequentialNetwork(arch, ((np.array([[[Fraction(1), Fraction(1)]]], dtype=object), None),
                                    (np.array([[Fraction(1)]], dtype=object), None)))
-    return net, Dataset(np.array([[first, second]], dtype=object), np.array([[Fraction(0)]], dtype=object))
+    return net, Dataset(np.array([[Fraction(v) for v in x]], dtype=object), np.array([[Fraction(0)]], dtype=object))
 
 
 def test_max_pool_tie_is_a_kink_named_by_layer_and_unit():
-    net, data = _maxpool_net(Fraction(2), Fraction(2))
+    # w0 + 2 w1 and 2 w0 + w1 are both 3 at w = (1, 1): a tie between different functions of θ
+    net, data = _maxpool_net((1, 2, 1))
     with pytest.raises(KinkError, match=r"layer 1 \(MaxPool1d\) input.*kink at sample 0, channel 0, position 0"):
         sequential_hessians(net, data)
-    net, data = _maxpool_net(Fraction(2), Fraction(3))
+    net, data = _maxpool_net((1, 2, 2))
+    sequential_hessians(net, data)
+    # equal inputs: w0 x + w1 x twice, the same function: harmless
+    net, data = _maxpool_net((2, 2, 2))
     sequential_hessians(net, data)
 
 
-def test_frozen_ties_and_zeros_are_not_kinks():
+def test_constant_ties_and_zeros_are_not_kinks():
     # ReLU of a negative input is frozen at 0: a max-pool over two such zeros is locally constant
     arch = SequentialArchitecture((1, 2), (conv1d(1, 1), ReLU(), MaxPool((2,)), Flatten(), Dense(1)))
     net = SequentialNetwork(arch, ((np.array([[[Fraction(-1)]]], dtype=object), None),
@@ -120,6 +124,21 @@ def test_frozen_ties_and_zeros_are_not_kinks():
     net = net.with_theta([Fraction(0), Fraction(1)])
     with pytest.raises(KinkError):
         sample_pass(net, data.inputs[0])
+
+
+def test_max_pool_tie_of_equal_functions_is_not_a_kink():
+    # zero image patches: every conv output there is b_0, so a 2x2 max over them ties between the same function
+    arch = SequentialArchitecture((1, 4, 4), (conv2d(1, 2, bias=True), ReLU(), MaxPool((2, 2), (1, 1)), Flatten(),
+                                              Dense(1, bias=True)))
+    net = random_sequential_network(arch, 5, scale=9)
+    net = net.with_theta(net.theta()[:4] + [Fraction(3)] + net.theta()[5:])  # b_0 = 3 > 0: the ReLU passes it
+    x = np.zeros((1, 16), dtype=object)
+    x[0, :] = [Fraction(0)] * 10 + [Fraction(v) for v in (1, -2, 0, 3, 1, 2)]
+    data = Dataset(x, np.array([[Fraction(1)]], dtype=object))
+    H = sequential_hessians(net, data)
+    S = sympy_hessians(net, data)
+    assert H.outer == sympy_to(S.outer) and H.functional == sympy_to(S.functional)
+    assert assemble_sequential(net, data).to_fmpq("loss") == H.loss
 
 
 def sympy_to(m):

@@ -37,7 +37,7 @@ import numpy as np
 from ..linalg.matrices import block_matrix, to_fmpq_mat, vstack
 from ..nets.data import Dataset
 from ..nets.layers import WEIGHT_LAYERS
-from ..nets.layers.base import LocalMap, kink_error
+from ..nets.layers.base import LocalMap, constant, constant_signatures, is_constant, kink_error, own
 from ..nets.sequential import PlacedLayer, SequentialNetwork, parameter_derivative, toeplitzed
 from ..scalars import InputError
 from ..linalg.integer import shrink
@@ -82,13 +82,27 @@ class SamplePass:
     output: np.ndarray
 
 
-def frozen_outputs(placed: PlacedLayer, h: np.ndarray, frozen: np.ndarray) -> np.ndarray:
-    """A bias-free weight-layer output is frozen when its receptive field is all frozen zeros."""
-    if placed.bias_shape is not None:
-        return np.zeros(placed.out_size, dtype=bool)
-    live = ~(frozen & np.array([v == 0 for v in h], dtype=bool))
+def output_signatures(placed: PlacedLayer, signatures: np.ndarray) -> np.ndarray:
+    """Signatures (:data:`~symhess.nets.layers.base.Signature`) of a weight layer's outputs.
+
+    A unit whose receptive field holds only constants is ``Σ θ_j v_j (+ b)``: the constant ``0``
+    without bias when every ``v_j = 0`` (the 1D "structurally dead unit"), else
+    ``("a", position, pairs, bias index)``; any other unit is its own function.
+    """
     idx = placed.layer.index_map(placed.in_shape)
-    return ~((idx >= 0) & live[np.newaxis, :]).any(axis=1)
+    bias = placed.layer.bias_map(placed.in_shape) if placed.bias_shape is not None else None
+    out = np.empty(placed.out_size, dtype=object)
+    for a in range(placed.out_size):
+        cols = np.nonzero(idx[a] >= 0)[0]
+        if all(is_constant(signatures[c]) for c in cols):
+            pairs = tuple((int(idx[a, c]), signatures[c][1]) for c in cols if signatures[c][1] != 0)
+            if not pairs and bias is None:
+                out[a] = constant(0)
+            else:
+                out[a] = ("a", placed.position, pairs, None if bias is None else int(bias[a]))
+        else:
+            out[a] = own(placed.position, a)
+    return out
 
 
 def raise_kinks(placed: PlacedLayer, local: LocalMap, sample: int | None) -> None:
@@ -110,7 +124,7 @@ def sample_pass(net: SequentialNetwork, x: Sequence, sample: int | None = None,
     params = {p.position: wb for p, wb in zip(net.arch.layers, net.params)}
     matrices = weight_matrices(net) if matrices is None else matrices
     h = np.array(list(x), dtype=object)
-    frozen = np.ones(len(h), dtype=bool)
+    signatures = constant_signatures(h)
     inputs, maps = [], []
     for placed in net.arch.placed:
         inputs.append(h)
@@ -120,14 +134,14 @@ def sample_pass(net: SequentialNetwork, x: Sequence, sample: int | None = None,
             bias = params[placed.position][1]
             if bias is not None:
                 z = z + bias[placed.layer.bias_map(placed.in_shape)]
-            frozen = frozen_outputs(placed, h, frozen)
+            signatures = output_signatures(placed, signatures)
             maps.append(T_mat)
         else:
-            local = placed.layer.local_map(h, placed.in_shape, frozen)
+            local = placed.layer.local_map(h, placed.in_shape, signatures, placed.position)
             raise_kinks(placed, local, sample)
             M = local_fmpq(local)
             z = np.array([Fraction(int(v.p), int(v.q)) for v in (M * to_fmpq_mat(h)).entries()], dtype=object)
-            frozen = local.frozen
+            signatures = local.signatures
             maps.append(M)
         h = z
     return SamplePass(inputs, maps, h)

@@ -31,9 +31,10 @@ import numpy as np
 
 from ..linalg.integer import INT64_LIMIT, clear_denominators, common_dtype, exact_add, exact_matmul, exact_mul
 from ..nets.data import Dataset
+from ..nets.layers.base import constant_signatures
 from ..nets.sequential import PlacedLayer, SequentialNetwork
 from .integer_hessians import IntegerHessians
-from .sequential import frozen_outputs, raise_kinks, weight_matrix
+from .sequential import output_signatures, raise_kinks, weight_matrix
 
 ARITHMETICS = ("exact", "float64")
 
@@ -100,22 +101,22 @@ def assemble_sequential(net: SequentialNetwork, data: Dataset, functional: bool 
     scales_seen: list[int] | None = None
     for i in range(data.n):
         h, S = X[i], s_x
-        frozen = np.ones(len(h), dtype=bool)
+        signatures = constant_signatures(h)
         inputs, in_scales, maps, scales = [], [], [], []
         for q, pl in enumerate(placed):
             inputs.append(h)
             in_scales.append(S)
             if pl.has_params:
                 layer = layers[q]
-                frozen = frozen_outputs(pl, h, frozen)
+                signatures = output_signatures(pl, signatures)
                 z = exact_matmul(layer.T, h)
                 if layer.bias is not None:
                     z = exact_add(z, exact_mul(layer.bias[pl.layer.bias_map(pl.in_shape)], S))
                 M, c = layer.T, layer.scale
             else:
-                local = pl.layer.local_map(h, pl.in_shape, frozen)
+                local = pl.layer.local_map(h, pl.in_shape, signatures, q)
                 raise_kinks(pl, local, i)
-                frozen = local.frozen
+                signatures = local.signatures
                 M, c = local.numerator, local.denominator
                 if arithmetic == "float64":
                     M, c = M / float(c), 1

@@ -6,7 +6,7 @@
 * :mod:`.activation` — ``ReLU``.
 * :mod:`.flatten` — ``Flatten``.
 * :mod:`.free` — ``FreeAffine``, the Toeplitzed layer of Prop. 4 (every matrix entry free).
-* :mod:`.base` — shapes, window tables, :class:`~.base.LocalMap`, frozen units.
+* :mod:`.base` — shapes, window tables, :class:`~.base.LocalMap`, unit signatures (which ties and zeros are kinks).
 
 A new layer type is one new module here implementing either the weight-layer interface
 (``out_shape``, ``weight_shape``, ``bias_shape``, ``index_map``, ``bias_map``, ``forward``) or the

@@ -99,6 +99,39 @@ def kink_error(where: str, shape: Shape, units: Sequence[int], sample: int | Non
     return KinkError(where, KINK_REMEDY, f"kink at {what}{more}")
 
 
+Signature = tuple
+"""What a unit is as a function of ``θ`` near the current point (equal signatures ⇒ equal functions):
+
+* ``("c", v)`` — a constant ``v`` (every input entry; a ReLU output of a negative input; …);
+* ``("a", position, pairs, bias)`` — the output of the weight layer at ``position`` whose receptive
+  field holds only constants: ``Σ_(j, v) ∈ pairs θ_j v + b_bias``, a function of those parameters only,
+  the same for every unit with the same ``pairs`` and bias index (a conv unit over an all-zero
+  image patch is ``b_o`` at every such position);
+* ``("u", position, unit)`` — anything else, its own function.
+"""
+
+
+def constant(value: object) -> Signature:
+    """The signature of a constant unit."""
+    return ("c", value)
+
+
+def is_constant(signature: Signature) -> bool:
+    return signature[0] == "c"
+
+
+def own(position: int, unit: int) -> Signature:
+    """The signature of a unit that is its own function."""
+    return ("u", position, unit)
+
+
+def constant_signatures(values: np.ndarray) -> np.ndarray:
+    """Signatures of input entries (all constants), an object array."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [constant(v) for v in values]
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class LocalMap:
     """A parameter-free layer at one input point: ``out = (numerator / denominator) · in`` near it.
@@ -106,22 +139,20 @@ class LocalMap:
     ``numerator``: int64 array ``(out_size, in_size)``; ``denominator``: a positive int (``1``
     for 0/1 maps, ``k`` for a ``k``-window average) — a structural constant of the layer, the
     same at every point. ``kinks``: output units at which the piece is not unique *and* the
-    choice matters (the layer is not differentiable there as a function of the parameters).
-    ``frozen``: bool ``(out_size,)``.
+    choice matters. ``signatures``: the output units' :data:`Signature` s.
 
-    **Frozen units.** A unit is *frozen* when its value does not depend on ``θ`` in a
-    neighbourhood of the current parameters: every input entry, a ReLU output whose input is
-    negative or frozen, a max over a window whose maximal entries are all frozen, an average
-    of frozen entries, and a bias-free weight-layer output whose receptive field is all frozen
-    zeros (the 1D "structurally dead unit" of :func:`symhess.nets.toeplitz.kink_units`). A
-    tie or a zero among frozen values is not a kink: the derivatives of every piece vanish
-    there, so the Hessian does not depend on the piece chosen.
+    **When a non-unique piece is not a kink.** A ReLU input exactly ``0`` is harmless when the
+    unit is constant near the point (both pieces then have zero derivatives); a max-pool tie is
+    harmless when all tied maxima have the same signature (they are the same function of ``θ``
+    near the point, so every choice gives the same derivatives) — e.g. several zero-padded or
+    all-zero image patches feeding ``b_o``. Anything else is a kink: the loss is not twice
+    differentiable there and nothing picks a one-sided derivative silently.
     """
 
     numerator: np.ndarray
     denominator: int = 1
     kinks: tuple[int, ...] = ()
-    frozen: np.ndarray | None = None
+    signatures: np.ndarray | None = None
 
     @property
     def matrix(self) -> np.ndarray:

@@ -21,8 +21,8 @@ class Flatten:
     def out_shape(self, in_shape: Shape, where: str = "layer") -> Shape:
         return (size(in_shape),)
 
-    def local_map(self, x: np.ndarray, in_shape: Shape, frozen: np.ndarray) -> LocalMap:
-        return LocalMap(np.eye(size(in_shape), dtype=np.int64), 1, (), frozen.copy())
+    def local_map(self, x: np.ndarray, in_shape: Shape, signatures: np.ndarray, position: int) -> LocalMap:
+        return LocalMap(np.eye(size(in_shape), dtype=np.int64), 1, (), signatures.copy())
 
     def pattern(self, x: np.ndarray) -> None:
         return None

@@ -8,8 +8,8 @@ no padding, floor mode (``torch.nn.AvgPool1d/2d``, ``MaxPool1d/2d`` defaults). O
   (``P_avg = (1/k) Σ_j I_C ⊗ S^{(j)}``), so the network stays polynomial in ``θ``.
 * max: ``y[c, t] = x[c, table[t, j*]]`` with ``j*`` the arg-max of the window: at a point with
   a unique maximum in every window this is a fixed 0/1 selection matrix, exactly like a ReLU
-  mask. A tie between maximal entries that are not all frozen is a kink (reported like a
-  ReLU zero); see :class:`~.base.LocalMap` for frozen units.
+  mask. A tie between maximal entries that are not the same function of ``θ`` (equal
+  signatures, :class:`~.base.LocalMap`) is a kink, reported like a ReLU zero.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from fractions import Fraction
 import numpy as np
 
 from ...scalars import InputError
-from .base import LocalMap, Shape, per_axis, size, spatial_output, window_table
+from .base import LocalMap, Shape, constant, is_constant, own, per_axis, size, spatial_output, window_table
 
 
 @dataclass(frozen=True)
@@ -72,12 +72,19 @@ class AvgPool(_Pool):
     def name(self) -> str:
         return f"AvgPool{self.dims}d"
 
-    def local_map(self, x: np.ndarray, in_shape: Shape, frozen: np.ndarray) -> LocalMap:
-        """The constant map ``P_avg``; an output is frozen when its whole window is."""
+    def local_map(self, x: np.ndarray, in_shape: Shape, signatures: np.ndarray, position: int) -> LocalMap:
+        """The constant map ``P_avg``; an average of constants is a constant, of equal functions that function."""
         units = self._unit_windows(in_shape)
         M = np.zeros((units.shape[0], size(in_shape)), dtype=np.int64)
         M[np.arange(units.shape[0])[:, np.newaxis], units] = 1
-        return LocalMap(M, units.shape[1], (), frozen[units].all(axis=1))
+        out = np.empty(units.shape[0], dtype=object)
+        for a, row in enumerate(units):
+            sigs = [signatures[u] for u in row]
+            if all(is_constant(g) for g in sigs):
+                out[a] = constant(sum(x[u] for u in row))  # the window sum: outputs of one layer share the scale
+            else:
+                out[a] = sigs[0] if all(g == sigs[0] for g in sigs) else own(position, a)
+        return LocalMap(M, units.shape[1], (), out)
 
     def pattern(self, x: np.ndarray) -> None:
         return None
@@ -98,26 +105,26 @@ class AvgPool(_Pool):
 
 @dataclass(frozen=True)
 class MaxPool(_Pool):
-    """Maximum over each window; a tie of non-frozen maxima is a kink."""
+    """Maximum over each window; a tie of maxima that are different functions of θ is a kink."""
 
     @property
     def name(self) -> str:
         return f"MaxPool{self.dims}d"
 
-    def local_map(self, x: np.ndarray, in_shape: Shape, frozen: np.ndarray) -> LocalMap:
-        """The selection of each window's maximum (first one in a frozen tie)."""
+    def local_map(self, x: np.ndarray, in_shape: Shape, signatures: np.ndarray, position: int) -> LocalMap:
+        """The selection of each window's maximum (the first one of a harmless tie)."""
         units = self._unit_windows(in_shape)
         M = np.zeros((units.shape[0], size(in_shape)), dtype=np.int64)
-        kinks, frozen_out = [], np.zeros(units.shape[0], dtype=bool)
+        kinks, out = [], np.empty(units.shape[0], dtype=object)
         for a, row in enumerate(units):
             values = [x[u] for u in row]
             top = max(values)
             winners = [u for u, v in zip(row, values) if v == top]
-            if len(winners) > 1 and not all(frozen[u] for u in winners):
+            if any(signatures[u] != signatures[winners[0]] for u in winners):
                 kinks.append(a)
             M[a, winners[0]] = 1
-            frozen_out[a] = bool(frozen[winners[0]]) and all(frozen[u] for u in winners)
-        return LocalMap(M, 1, tuple(kinks), frozen_out)
+            out[a] = signatures[winners[0]]
+        return LocalMap(M, 1, tuple(kinks), out)
 
     def pattern(self, x: np.ndarray) -> np.ndarray:
         """Offset (row-major tap) of the first maximum of every window, computed by direct loops."""
