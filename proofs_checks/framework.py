@@ -44,7 +44,7 @@ from typing import Any, Callable, Sequence
 
 import proofs_checks
 from symhess.extras import MissingExtra
-from symhess.nets.toeplitz import ReluKinkError
+from symhess.nets.layers.base import KinkError
 
 HOLDS, TIGHT, VIOLATED, DEGENERATE = "holds", "tight", "violated", "degenerate instance"
 NOT_CHECKED, ERROR = "not checked", "error"
@@ -253,7 +253,7 @@ def _run_once(claim: Claim, instance: Any, catch_errors: bool) -> list[CheckResu
         out = claim.check(instance)
     except MissingExtra as err:
         return [CheckResult(claim.name, label, None, None, SKIPPED, err.hint)]
-    except (DegenerateInstance, ReluKinkError) as err:
+    except (DegenerateInstance, KinkError) as err:
         return [degenerate(claim.name, label, f"{type(err).__name__}: {err}")]
     except Exception as err:  # noqa: BLE001 - reported as a result when asked to
         if not catch_errors:
@@ -266,7 +266,7 @@ def _run_once(claim: Claim, instance: Any, catch_errors: bool) -> list[CheckResu
 def run_claim(claim: Claim, instance: Any, catch_errors: bool = False) -> list[CheckResult]:
     """Run one claim on one instance: its results, after :func:`finalise`.
 
-    A :class:`DegenerateInstance` or an exact ReLU kink (:class:`symhess.nets.toeplitz.ReluKinkError`)
+    A :class:`DegenerateInstance` or an exact kink (:class:`symhess.nets.layers.base.KinkError`: a ReLU zero, a max-pool tie)
     raised by the check becomes one ``degenerate instance`` result. With
     ``catch_errors=True`` any other exception becomes one ``error`` result (the CLI keeps
     going and reports it); otherwise it propagates (pytest shows the traceback).
@@ -322,7 +322,7 @@ def each_seed(claim: str, instance: Any,
         label = seed_label(instance, seed)
         try:
             res = check_one(seed, label)
-        except (DegenerateInstance, ReluKinkError) as err:
+        except (DegenerateInstance, KinkError) as err:
             out.append(degenerate(claim, label, f"{type(err).__name__}: {err}"))
             continue
         out.extend([res] if isinstance(res, CheckResult) else res)

@@ -25,6 +25,7 @@ import numpy as np
 from ..scalars import InputError
 from .architecture import LayerShape, Network
 from .derivatives import kernel_index_map
+from .layers.base import KinkError
 
 
 def output_length(d: int, k: int, stride: int = 1, padding: int = 0) -> int:
@@ -102,8 +103,8 @@ class ForwardPass:
     output: np.ndarray
 
 
-class ReluKinkError(InputError):
-    """A ReLU pre-activation is exactly zero: the loss is not twice differentiable there."""
+class ReluKinkError(KinkError):
+    """A ReLU pre-activation of a 1D network is exactly zero: the loss is not twice differentiable there."""
 
 
 def forward(net: Network, x: Sequence, toeplitz_mats: list[np.ndarray] | None = None) -> ForwardPass:
