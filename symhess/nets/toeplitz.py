@@ -22,7 +22,6 @@ from typing import Sequence
 
 import numpy as np
 
-from ..scalars import InputError
 from .architecture import LayerShape, Network
 from .derivatives import kernel_index_map
 from .layers.base import KinkError
