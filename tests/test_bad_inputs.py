@@ -273,8 +273,15 @@ def _torch_file(kind: str) -> Callable[[Path], None]:
             torch.save(torch.zeros(3), path)
         elif kind == "state_dict":
             torch.save(module.state_dict(), path)
-        elif kind == "bias":
-            torch.save(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(8, 2)), path)
+        elif kind == "dilation":
+            torch.save(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 2, dilation=2, bias=False), torch.nn.Flatten(),
+                                           torch.nn.Linear(12, 2, bias=False)), path)
+        elif kind == "pool-padding":
+            torch.save(torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.MaxPool2d(2, padding=1),
+                                           torch.nn.Flatten(), torch.nn.Linear(18, 2)), path)
+        elif kind == "lenet":
+            torch.save(torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                           torch.nn.Flatten(), torch.nn.Linear(32, 2)), path)
         else:
             torch.save(module, path)
             blob = path.read_bytes()
@@ -298,7 +305,18 @@ add("torch-truncated-zip", T, "--torch", files={"m.pt": _torch_file("truncated")
 add("torch-fake-zip", T, "--torch", files={"m.pt": _fake_zip}, needs_torch=True)
 add("torch-tensor", T, "--torch", files={"m.pt": _torch_file("tensor")}, needs_torch=True)
 add("torch-state-dict", T, "--torch", files={"m.pt": _torch_file("state_dict")}, needs_torch=True)
-add("torch-bias", T, "--torch", files={"m.pt": _torch_file("bias")}, needs_torch=True)
+add("torch-dilation", T, "--torch module[0] (Conv1d).dilation", files={"m.pt": _torch_file("dilation")},
+    needs_torch=True)
+add("torch-pool-padding", ["rank", "--torch", "{tmp}/m.pt", "--input-shape", "1,8,8"],
+    "--torch module[1] (MaxPool2d).padding", files={"m.pt": _torch_file("pool-padding")}, needs_torch=True)
+add("torch-2d-no-input-shape", ["rank", "--torch", "{tmp}/m.pt"], "--input-shape",
+    files={"m.pt": _torch_file("lenet")}, needs_torch=True)
+add("torch-2d-input-dim", ["rank", "--torch", "{tmp}/m.pt", "--input-dim", "8"], "--input-dim",
+    files={"m.pt": _torch_file("lenet")}, needs_torch=True)
+add("torch-2d-wrong-channels", ["rank", "--torch", "{tmp}/m.pt", "--input-shape", "3,8,8"],
+    "--torch module[0] (Conv2d).in_channels", files={"m.pt": _torch_file("lenet")}, needs_torch=True)
+add("torch-2d-wrong-size", ["rank", "--torch", "{tmp}/m.pt", "--input-shape", "1,6,6"],
+    "--torch module[4] (Linear).in_features", files={"m.pt": _torch_file("lenet")}, needs_torch=True)
 add("torch-wrong-input-dim", ["rank", "--torch", "{tmp}/m.pt", "--input-dim", "9"], "--torch",
     files={"m.pt": _torch_file("good")}, needs_torch=True)
 add("torch-input-dim-1e12", ["rank", "--torch", "{tmp}/m.pt", "--input-dim", str(10**12)], "--input-dim",

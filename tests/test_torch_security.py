@@ -150,16 +150,23 @@ def test_legitimate_float16_and_padding_string_models_load(tmp_path):
 
 
 @pytest.mark.parametrize("layer", ["Conv2d", "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"])
-def test_allow_listed_but_unsupported_layers_load_then_are_refused_by_name(tmp_path, layer):
-    """Conv2d and pooling are on the allow-list (a later change supports them): the file is read,
-    then ``from_torch`` refuses the layer by name, still one ``--torch`` line."""
-    child = {"Conv2d": lambda: nn.Conv2d(1, 1, 1, bias=False), "AvgPool1d": lambda: nn.AvgPool1d(2),
-             "AvgPool2d": lambda: nn.AvgPool2d(2), "MaxPool1d": lambda: nn.MaxPool1d(2),
-             "MaxPool2d": lambda: nn.MaxPool2d(2)}[layer]()
+def test_allow_listed_layers_load_and_convert(tmp_path, layer):
+    """Conv2d and the pooling layers are on the allow-list: the file is read and converted exactly."""
+    child, shape = {"Conv2d": (lambda: nn.Conv2d(1, 1, 1), (1, 2, 2)), "AvgPool1d": (lambda: nn.AvgPool1d(2), (1, 8)),
+                    "AvgPool2d": (lambda: nn.AvgPool2d(2), (1, 4, 4)), "MaxPool1d": (lambda: nn.MaxPool1d(2), (1, 8)),
+                    "MaxPool2d": (lambda: nn.MaxPool2d(2), (1, 4, 4))}[layer]
+    model = nn.Sequential(child(), nn.Flatten(), nn.Linear(4, 2))
     path = tmp_path / "m.pt"
-    torch.save(nn.Sequential(child, nn.Flatten(), nn.Linear(4, 2, bias=False)), path)
-    with pytest.raises(InputError, match=rf"--torch module\[0\] \({layer}\)"):
-        load_torch_model(path, 8)
+    torch.save(model, path)
+    net = load_torch_model(path, input_shape=shape)
+    assert net.arch.placed[0].layer.name == layer
+    assert net.theta() == from_torch(model, input_shape=shape).theta()
+    with pytest.raises(InputError, match=rf"^--torch module\[0\] \({layer}\)\.padding"):
+        child_padded = {"Conv2d": lambda: nn.Conv2d(1, 1, 1, padding="same"),
+                        "AvgPool1d": lambda: nn.AvgPool1d(2, padding=1), "AvgPool2d": lambda: nn.AvgPool2d(2, padding=1),
+                        "MaxPool1d": lambda: nn.MaxPool1d(2, padding=1), "MaxPool2d": lambda: nn.MaxPool2d(2, padding=1)}[layer]
+        torch.save(nn.Sequential(child_padded(), nn.Flatten(), nn.Linear(4, 2)), path)
+        load_torch_model(path, input_shape=shape)
 
 
 def test_a_class_outside_the_allow_list_is_refused_by_name(tmp_path):
