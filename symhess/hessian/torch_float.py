@@ -21,7 +21,8 @@ from ..nets.layers import AvgPool, Conv, Dense, Flatten, FreeAffine, MaxPool, Re
 from ..nets.sequential import SequentialArchitecture, SequentialNetwork
 
 
-def _torch() -> Any:
+def require_torch() -> Any:
+    """``torch``, or :class:`~symhess.extras.MissingExtra` (a claim then reports itself skipped)."""
     try:
         import torch  # optional extra, imported on use (keeps start-up fast)
     except ImportError as err:
@@ -31,7 +32,7 @@ def _torch() -> Any:
 
 def torch_forward(arch: SequentialArchitecture) -> Callable[[Any, Any], Any]:
     """``(θ, X) ↦ F(X)`` in torch: ``X`` of shape ``(n, *input_shape)``, output ``(n, K)``."""
-    torch = _torch()
+    torch = require_torch()
     F = torch.nn.functional
 
     def f(theta: Any, X: Any) -> Any:
@@ -62,7 +63,7 @@ def torch_forward(arch: SequentialArchitecture) -> Callable[[Any, Any], Any]:
 
 
 def _tensors(arch: SequentialArchitecture, data: Dataset) -> tuple[Any, Any]:
-    torch = _torch()
+    torch = require_torch()
     X = torch.tensor([[float(v) for v in row] for row in data.inputs], dtype=torch.float64)
     Y = torch.tensor([[float(v) for v in row] for row in data.targets], dtype=torch.float64)
     return X.reshape((data.n,) + arch.input_shape), Y
@@ -70,13 +71,13 @@ def _tensors(arch: SequentialArchitecture, data: Dataset) -> tuple[Any, Any]:
 
 def torch_theta(net: SequentialNetwork) -> Any:
     """``θ`` rounded to float64 (the only rounding on this route)."""
-    torch = _torch()
+    torch = require_torch()
     return torch.tensor([float(v) for v in net.theta()], dtype=torch.float64)
 
 
 def torch_hessians(net: SequentialNetwork, data: Dataset) -> dict[str, np.ndarray]:
     """Float64 ``{"outer", "functional", "loss"}`` (``p × p`` numpy arrays) by ``torch.func``."""
-    torch = _torch()
+    torch = require_torch()
     f = torch_forward(net.arch)
     X, Y = _tensors(net.arch, data)
     theta = torch_theta(net)
@@ -88,7 +89,7 @@ def torch_hessians(net: SequentialNetwork, data: Dataset) -> dict[str, np.ndarra
 
 def torch_module(net: SequentialNetwork) -> Any:
     """An ``nn.Sequential`` (float64) with the network's layers and parameters rounded to float64."""
-    torch = _torch()
+    torch = require_torch()
     nn = torch.nn
     modules = []
     for p in net.arch.placed:
