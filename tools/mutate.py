@@ -59,6 +59,7 @@ T_HESS = ("tests/test_hessian_routes.py", "tests/test_block_formulas.py")
 T_BOUNDS = ("tests/test_bounds.py",)
 T_KINK = ("tests/test_kinks.py", "tests/test_relu_exact.py")
 T_CE = ("tests/test_crossentropy.py", "tests/test_crossentropy_claim.py")
+T_SEQ = ("tests/test_sequential.py", "tests/test_pooling_table.py")
 THM56 = "Theorems 5/6 are being rewritten in symhess/theory/bounds.py: the snippet may need updating"
 
 CATALOGUE: tuple[Mutation, ...] = (
@@ -219,6 +220,20 @@ CATALOGUE: tuple[Mutation, ...] = (
     # was removed; run_rank_claim relies on finalise (fw-finalise-off), cross-entropy on framework.exact_verdicts.
     Mutation("inst-data-degenerate", "proofs_checks/instances.py", "    if r < min(data.n, arch.input_dim):",
              "    if r < 0:", "rank-deficient data no longer flagged degenerate", T_FW),
+    # ------------------------------------------------------------------ any layer stack (issue 9)
+    Mutation("seq-conv-flipped", "symhess/nets/layers/conv.py",
+             "                idx[o * P + t, i * D + u] = (o * C + i) * k + j",
+             "                idx[o * P + t, i * D + u] = (o * C + i) * k + (k - 1 - j)",
+             "convolution instead of cross-correlation in the index map (Lemma 1 in 1D/2D)", T_SEQ),
+    Mutation("seq-bias-scale", "symhess/hessian/sequential_assembly.py",
+             "placed.layer.bias_map(placed.in_shape)] = S_prev", "placed.layer.bias_map(placed.in_shape)] = 2 * S_prev",
+             "the bias columns of the integer Jacobian lose their scale S_{l-1}", T_SEQ),
+    Mutation("seq-avgpool-denominator", "symhess/nets/layers/pooling.py",
+             "        return LocalMap(M, units.shape[1], (), out)", "        return LocalMap(M, 1, (), out)",
+             "average pooling becomes sum pooling (the 1/k is lost)", T_SEQ),
+    Mutation("seq-maxpool-tie-ignored", "symhess/nets/layers/pooling.py",
+             "            if any(signatures[u] != signatures[winners[0]] for u in winners):",
+             "            if False:", "a max-pool tie between different functions is not reported as a kink", T_SEQ),
 )
 
 
