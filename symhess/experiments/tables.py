@@ -287,3 +287,27 @@ register(TableSpec(
                 "pad 1) - ReLU - Flatten - Linear(3), no biases, on n = 64 exact-eighth Gaussian 8x8 images; "
                 "weights in {-1000..1000}, redrawn at kinks (ReLU zeros, max-pool ties). avg, max and stride have "
                 "equal p; none has a 4x larger dense layer. Ranks are certified maxima over the seeds."))
+
+
+def lenet_digits(channels: int) -> SequentialArchitecture:
+    """LeNet-style on 8 × 8 digits: ``Conv2d(m, 3×3, pad 1, bias) ReLU MaxPool 2 Conv2d(m, 3×3, pad 1, bias)
+    AvgPool 2 Flatten Linear(10, bias)``."""
+    return SequentialArchitecture(POOLING_INPUT, (conv2d(channels, 3, padding=1, bias=True), ReLU(), MaxPool((2, 2)),
+                                                  conv2d(channels, 3, padding=1, bias=True), AvgPool((2, 2)),
+                                                  Flatten(), Dense(10, bias=True)))
+
+
+def digits_2d_samples(arch: SequentialArchitecture) -> int:
+    """``n = 30`` images."""
+    return 30
+
+
+register(TableSpec(
+    name="digits-2d", title="Real data (scikit-learn digits as 8x8 images): a LeNet-style CNN, exact ranks vs width",
+    swept="m", series=(Series("", lenet_digits),), values=(1, 2), full_values=(1, 2, 3, 4), seeds=2,
+    samples=digits_2d_samples, dataset="digits", measure=measure_layers,
+    columns=("m", "p", "n", "r", "s", "rank_O", "rank_F", "rank_L", "seeds", "degenerate", "certified", "redraws"),
+    description="Conv2d(m, 3x3, pad 1, bias) - ReLU - MaxPool2d(2) - Conv2d(m, 3x3, pad 1, bias) - AvgPool2d(2) - "
+                "Flatten - Linear(10, bias) on n = 30 digit images (integers 0-16, exact), one-hot over 10 classes; "
+                "weights in {-1000..1000}, redrawn at kinks. The all-zero image patches make many max-pool windows tie "
+                "between equal functions (b_o), which is no kink (docs/theory.md, unit signatures)."))
