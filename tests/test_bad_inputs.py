@@ -219,6 +219,60 @@ model_case("too-many-layers", json.dumps({"input_dim": 5, "layers": [
     {"type": "conv1d", "weight": [[[1]]], "padding": 1} for _ in range(5000)] + [
     {"type": "linear", "weight": [[1] * 10005]}]}), "layers")
 
+# ---- model files: the layer format (input_shape, any layer stack) ------------------------------
+LAYER_MODEL = {"input_shape": [1, 4, 4], "layers": [
+    {"type": "conv2d", "weight": [[[[1, -1], ["1/2", 0]]], [[[0, 2], [1, "1/4"]]]], "bias": [1, "-1/3"],
+     "padding": [1, 0]},
+    {"type": "relu"}, {"type": "maxpool2d", "kernel_size": 2, "stride": 1}, {"type": "flatten"},
+    {"type": "linear", "weight": [[1, 0, 2, -1, 1, 3, 0, 1] * 2, [0, 1, -1, 2, 2, 1, 1, 0] * 2], "bias": [0, 1]}]}
+LAYER_DATA = {"inputs": [[[[1, 2, 3, 4], [0, 1, 0, 1], ["1/2", 0, 0, 0], [1, 1, 1, 1]]], list(range(16))],
+              "targets": [[1, 0], [0, "1/3"]]}
+
+
+def layer_model(path: tuple = (), value: Any = None) -> str:
+    return json.dumps(_set(LAYER_MODEL, path, value) if path else LAYER_MODEL)
+
+
+LW = ("layers", 0, "weight")
+for fid, path, value, fld in [
+    ("input-shape-empty", ("input_shape",), [], "input_shape"),
+    ("input-shape-zero", ("input_shape",), [1, 0, 4], "input_shape[1]"),
+    ("input-shape-huge", ("input_shape",), [10**6, 10**6, 10**6], "input_shape"),
+    ("input-shape-big-int", ("input_shape",), [1, 10**30, 4], "input_shape[1]"),
+    ("input-shape-and-dim", ("input_dim",), 16, "input_dim"),
+    ("type-conv3d", ("layers", 0, "type"), "conv3d", "layers[0].type"),
+    ("conv1d-on-image", ("layers", 0, "type"), "conv1d", "layers[0].type"),
+    ("weight-3-deep", LW, [[[1, 2]], [[3, 4]]], "layers[0].weight"),
+    ("weight-channels", LW, [[[[1, 2], [3, 4]], [[1, 2], [3, 4]]]], "layers[0].weight[0]"),
+    ("weight-value", LW + (1, 0, 1, 1), "1/0", "layers[0].weight[1][0][1][1]"),
+    ("weight-deep", LW, [[[[[[[[1]]]]]]]], "layers[0].weight[0][0][0][0]"),
+    ("bias-true", ("layers", 0, "bias"), True, "layers[0].bias"),
+    ("bias-short", ("layers", 0, "bias"), [1], "layers[0].bias"),
+    ("padding-axes", ("layers", 0, "padding"), [1, 0, 0], "layers[0].padding"),
+    ("padding-1e12", ("layers", 0, "padding"), [10**12, 0], "layers[0].padding[0]"),
+    ("stride-zero", ("layers", 0, "stride"), [0, 1], "layers[0].stride[0]"),
+    ("pool-kernel-too-big", ("layers", 2, "kernel_size"), [9, 1], "layers[2].kernel_size"),
+    ("pool-padding", ("layers", 2, "padding"), 1, "layers[2].padding"),
+    ("linear-before-flatten", ("layers", 3), {"type": "relu"}, "layers[4].type"),
+    ("linear-width", ("layers", 4, "weight"), [[1, 2, 3]], "layers[4].weight[0]"),
+    ("not-flat", ("layers",), [{"type": "conv2d", "weight": [[[[1]]]]}], "layers"),
+]:
+    model_case(f"layers-{fid}", layer_model(path, value), fld)
+HUGE_2D = json.dumps({"input_shape": [1, 4, 4], "layers": [
+    {"type": "conv2d", "weight": [[[[1, -1], ["1/2", 0]]]], "padding": [10**6, 10**6]}, {"type": "flatten"}]})
+model_case("layers-padding-huge-2d", HUGE_2D, "--memory-limit")
+model_case("layers-padding-huge-2d-audit", HUGE_2D, "--memory-limit", command="audit")
+model_case("layers-padding-huge-2d-hessian", HUGE_2D, "--memory-limit", command="hessian")
+for fid, path, value, fld in [
+    ("nested-channels", ("inputs", 0), [[[1, 2, 3, 4]] * 4] * 2, "inputs[0]"),
+    ("nested-short-row", ("inputs", 0, 0, 1), [0, 1, 0], "inputs[0][0][1]"),
+    ("nested-value", ("inputs", 0, 0, 2, 0), "x", "inputs[0][0][2][0]"),
+    ("flat-short", ("inputs", 1), list(range(15)), "inputs[1]"),
+    ("flat-list-inside", ("inputs", 1, 3), [3], "inputs[1][3]"),
+]:
+    add(f"data-layers-{fid}", ["rank", *M, *D], fld,
+        files={"m.json": layer_model(), "d.json": json.dumps(_set(LAYER_DATA, path, value))})
+
 # ---- data files --------------------------------------------------------------------------------
 add("data-missing", ["rank", *M, "--data", "{tmp}/nope.json"], "--data", files={"m.json": model()})
 add("data-directory", ["rank", *M, "--data", "{tmp}"], "--data", files={"m.json": model()})
