@@ -12,6 +12,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from proofs_checks.layer_kinks import EQUAL, KINK, SMOOTH, maxpool_instance
 from symhess.hessian.assembly import assemble
 from symhess.hessian.hessians import mse_hessians
 from symhess.hessian.sequential_assembly import assemble_sequential
@@ -92,22 +93,15 @@ def test_torch_float64_agrees_on_a_lenet_style_network():
         assert np.abs(E - floats[part]).max() <= 1e-12 * np.abs(E).max()
 
 
-def _maxpool_net(x: tuple[int, int, int]) -> tuple[SequentialNetwork, Dataset]:
-    arch = SequentialArchitecture((1, 3), (conv1d(1, 2), MaxPool((2,)), Flatten(), Dense(1)))
-    net = SequentialNetwork(arch, ((np.array([[[Fraction(1), Fraction(1)]]], dtype=object), None),
-                                   (np.array([[Fraction(1)]], dtype=object), None)))
-    return net, Dataset(np.array([[Fraction(v) for v in x]], dtype=object), np.array([[Fraction(0)]], dtype=object))
-
-
 def test_max_pool_tie_is_a_kink_named_by_layer_and_unit():
     # w0 + 2 w1 and 2 w0 + w1 are both 3 at w = (1, 1): a tie between different functions of θ
-    net, data = _maxpool_net((1, 2, 1))
+    net, data = maxpool_instance(KINK)
     with pytest.raises(KinkError, match=r"layer 1 \(MaxPool1d\) input.*kink at sample 0, channel 0, position 0"):
         sequential_hessians(net, data)
-    net, data = _maxpool_net((1, 2, 2))
+    net, data = maxpool_instance(SMOOTH)
     sequential_hessians(net, data)
     # equal inputs: w0 x + w1 x twice, the same function: harmless
-    net, data = _maxpool_net((2, 2, 2))
+    net, data = maxpool_instance(EQUAL)
     sequential_hessians(net, data)
 
 
