@@ -40,9 +40,16 @@ in ``proofs_checks/lemma1.py``.
 :func:`toeplitz_derivative` builds this matrix from the Kronecker formula;
 :func:`kernel_index_map` is the same 0/1 matrix stored as an index map (one kernel
 index, or ``-1``, per Toeplitz entry), which the fast Hessian assembly uses.
+
+**2D (and nD).** :func:`lemma1_2d_derivative` builds ``Π (I_{mC} ⊗ D_1 ⊗ D_2)`` from the
+single-channel 1D derivatives ``D_a`` (:func:`shift_selection_derivative`) and the
+``vec_r``-of-Kronecker permutation ``Π`` (docs/theory.md §9.1); ``proofs_checks/lemma1_2d.py``
+checks it against sympy's Jacobian and the ``Conv`` layer's index map.
 """
 
 from __future__ import annotations
+
+from typing import Sequence
 
 import numpy as np
 
@@ -158,3 +165,70 @@ def output_jacobian(shape: LayerShape, g: np.ndarray) -> np.ndarray:
     for r, c in zip(rows.tolist(), cols.tolist()):
         out[idx[r, c], c] = out[idx[r, c], c] + g[r]
     return out
+
+
+# --------------------------------------------------------------------------- Lemma 1 in 2D (and nD)
+
+def shift_selection_derivative(d: int, k: int, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """``D_a = [vec_r S^{(0)} | … | vec_r S^{(k-1)}]`` (``P d × k``): one axis, one channel.
+
+    ``S^{(j)}[t, u] = [u = s t + j − p]`` (``P × d``, ``P = ⌊(d + 2p − k)/s⌋ + 1``) is the shift
+    selection of tap ``j``; column ``j`` of ``D_a`` is its row-wise vectorisation. This is the
+    single-channel 1D Lemma 1 derivative :func:`filter_derivative` (``[Eᵀ P^{st} Ĩ]_t``), reused as is.
+    """
+    out = (d + 2 * padding - k) // stride + 1
+    return filter_derivative(LayerShape(1, 1, 1, k, stride, padding, d, out))
+
+
+def vec_r_kronecker_permutation(shapes: Sequence[tuple[int, int]]) -> np.ndarray:
+    """``Π`` with ``vec_r(A_1 ⊗ ⋯ ⊗ A_F) = Π (vec_r A_1 ⊗ ⋯ ⊗ vec_r A_F)`` for ``A_f`` of shape ``shapes[f]``.
+
+    The right side is indexed ``((r_1, c_1), …, (r_F, c_F))``, the left ``((r_1, …, r_F), (c_1, …, c_F))``
+    (row-major), since ``(A_1 ⊗ ⋯ ⊗ A_F)[(r_1..r_F), (c_1..c_F)] = Π_f A_f[r_f, c_f]``. Returned as the
+    0/1 permutation matrix (int64), size ``Π_f r_f c_f``.
+    """
+    rows = [r for r, _ in shapes]
+    cols = [c for _, c in shapes]
+    n = int(np.prod(rows)) * int(np.prod(cols))
+    factors = [a for rc in shapes for a in rc]  # (r_1, c_1, r_2, c_2, …)
+    Pi = np.zeros((n, n), dtype=np.int64)
+    for src, idx in enumerate(np.ndindex(*factors)):
+        r_idx, c_idx = idx[0::2], idx[1::2]
+        dst = int(np.ravel_multi_index(r_idx, rows)) * int(np.prod(cols)) + int(np.ravel_multi_index(c_idx, cols))
+        Pi[dst, src] = 1
+    return Pi
+
+
+def lemma1_nd_derivative(in_channels: int, out_channels: int, spatial: Sequence[int], kernel: Sequence[int],
+                         stride: Sequence[int], padding: Sequence[int]) -> np.ndarray:
+    """Lemma 1 for a convolution over ``len(spatial)`` axes: ``Π (I_{mC} ⊗ D_1 ⊗ ⋯ ⊗ D_N)``.
+
+    ``T(W) = Σ_{o,i,j} W[o,i,j_1,…] (e_o e_iᵀ) ⊗ S_1^{(j_1)} ⊗ ⋯ ⊗ S_N^{(j_N)}``, so
+    ``vec_r T = Π Σ W[o,i,j] vec_r(e_o e_iᵀ) ⊗ vec_r S_1^{(j_1)} ⊗ ⋯ = Π (I_{mC} ⊗ D_1 ⊗ ⋯ ⊗ D_N) vec_r W``
+    with ``D_a`` from :func:`shift_selection_derivative` and ``Π`` from :func:`vec_r_kronecker_permutation`
+    (factors ``m × C``, ``P_1 × d_1``, …). Rows: ``vec_r T`` (``(o, t), (i, u)`` row-major), columns
+    ``vec_r W`` (``(o, i, j_1, …)``). docs/theory.md §9.1.
+    """
+    axes = len(spatial)
+    if not (len(kernel) == len(stride) == len(padding) == axes):
+        raise ValueError("one kernel size, stride and padding per spatial axis")
+    Ds = [shift_selection_derivative(d, k, s, p) for d, k, s, p in zip(spatial, kernel, stride, padding)]
+    outs = [D.shape[0] // d for D, d in zip(Ds, spatial)]
+    inner = np.eye(out_channels * in_channels, dtype=np.int64)
+    for D in Ds:
+        inner = np.kron(inner, D)
+    Pi = vec_r_kronecker_permutation([(out_channels, in_channels)] + list(zip(outs, spatial)))
+    return Pi @ inner
+
+
+def lemma1_2d_derivative(in_channels: int, out_channels: int, spatial: Sequence[int], kernel: Sequence[int],
+                         stride: Sequence[int] = (1, 1), padding: Sequence[int] = (0, 0)) -> np.ndarray:
+    """Lemma 1 in 2D: ``∂vec_r T/∂vec_r W = Π (I_{mC} ⊗ D_1 ⊗ D_2)`` for ``Conv2d`` (docs/theory.md §9.1).
+
+    ``D_a = [vec_r S_a^{(0)} | … | vec_r S_a^{(k_a − 1)}]``, ``S_a^{(j)}[t, u] = [u = s_a t + j − p_a]``;
+    ``Π`` the ``vec_r``-of-Kronecker permutation ``((o,i),(t_1,u_1),(t_2,u_2)) → ((o,t_1,t_2),(i,u_1,u_2))``.
+    Shape ``(m P_1 P_2 · C d_1 d_2) × (m C k_1 k_2)``, 0/1 int64.
+    """
+    if len(spatial) != 2:
+        raise ValueError("lemma1_2d_derivative is for two spatial axes (lemma1_nd_derivative for others)")
+    return lemma1_nd_derivative(in_channels, out_channels, spatial, kernel, stride, padding)
