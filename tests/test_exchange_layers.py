@@ -11,6 +11,7 @@ import pytest
 from cli_fixtures import MODEL
 
 from symhess.hessian.sequential import sample_pass
+from symhess.hessian.torch_float import torch_module
 from symhess.io.exchange import (dataset_from_json, dataset_to_json, load_dataset, load_network, network_from_json,
                                  network_to_json)
 from symhess.nets.architecture import Network
@@ -123,7 +124,6 @@ def test_inputs_flat_or_nested_are_the_same_data(tmp_path):
 def test_loaded_network_computes_torch_function():
     """The layer-format network equals torch's model of the same layers (where torch is installed)."""
     torch = pytest.importorskip("torch")
-    from symhess.hessian.torch_float import torch_module
     net = network_from_json(_json(LAYER_MODEL))
     model = torch_module(net)
     x = [Fraction(5 * v - 38, 16) for v in range(16)]

