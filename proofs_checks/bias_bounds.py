@@ -7,6 +7,10 @@ Checked on every draw (certified exact ranks):
   layer's bias has a zero row and column (observed: the number of such non-zero entries, expected 0);
 * one hidden ``Conv`` with biases, linear: Theorem 7 ``min(K r₁, q(Kd_1 + k − q) + K_b, q'(Kd_1 + k' − q') + K_c)``
   and Theorem 8 ``2m min(k', s₁ d_1)`` with ``k' = k + 1`` (:mod:`symhess.theory.sequential_bounds`);
+* **homogeneous coordinates** (identity): the bias net is the bias-free net with a constant channel in the
+  input and in every hidden layer composed with an affine injection ``ι(θ) = Eθ + c``
+  (:func:`symhess.theory.sequential_bounds.augmented_network`), so ``H = Eᵀ H_aug E`` exactly (observed:
+  differing entries; stacks without MaxPool, whose constant windows tie);
 * the homogeneous-coordinates bound ``min(p, bound of the augmented bias-free net)`` (``r → r₁ = rank [X, 1]``,
   ``q → min(m + 1, (C + 1) k_1 k_2)``) where every conv has a constant tap, and the generic bounds
   (``min(nK, p − σ, K r₁, Toeplitzed FCN)``, ``2 rank N``) on deeper stacks, with ReLU too.
@@ -20,13 +24,16 @@ from __future__ import annotations
 import numpy as np
 
 from symhess.hessian.sequential import sequential_hessians
-from symhess.linalg.matrices import to_object
-from symhess.nets.layers import Dense, Flatten, ReLU, conv1d, conv2d
+from symhess.linalg.matrices import to_fmpq_mat, to_object
+from symhess.nets.data import Dataset
+from symhess.nets.layers import Dense, Flatten, MaxPool, ReLU, conv1d, conv2d
 from symhess.nets.sequential import SequentialArchitecture
 from symhess.scalars import InputError
-from symhess.theory.sequential_bounds import (conv_theorem7_terms, conv_theorem8_terms, homogeneous_bounds,
+from symhess.theory.sequential_bounds import (augmented_architecture, augmented_inputs, augmented_network,
+                                              conv_theorem7_terms, conv_theorem8_terms, homogeneous_bounds,
                                               homogeneous_valid, one_hidden, sequential_bounds)
 
+from ._block_routes import differing_entries
 from ._sequential import StackDraw, StackInstance, compare_draws, draws
 from .framework import Claim, compare_exact
 
@@ -48,6 +55,23 @@ def misplaced_bias_entries(d: StackDraw) -> int:
                 cols += list(range(pm.offset, pm.offset + pm.num_weights))  # weights of layers <= l
             bad += int(sum(1 for r in rows for c in cols if H[r, c] != 0))
     return bad
+
+
+def homogeneous_mismatch(d: StackDraw) -> int:
+    """Differing entries between ``H`` of the bias net and ``Eᵀ H_aug E`` (``ι(θ) = Eθ + c``, §9.4)."""
+    net, data = d.net, d.data
+    aug = augmented_network(net)
+    zero = np.array(augmented_network(net.with_theta([0] * net.arch.num_params)).theta(), dtype=object)
+    cols = []
+    for i in range(net.arch.num_params):
+        e = [0] * net.arch.num_params
+        e[i] = 1
+        cols.append(np.array(augmented_network(net.with_theta(e)).theta(), dtype=object) - zero)
+    E = to_fmpq_mat(np.array(cols, dtype=object).T)
+    h = sequential_hessians(net, data)
+    h_aug = sequential_hessians(aug, Dataset(augmented_inputs(net.arch, data.inputs), data.targets))
+    Et = E.transpose()
+    return sum(differing_entries(getattr(h, part), Et * getattr(h_aug, part) * E) for part in ("outer", "functional"))
 
 
 def one_hidden_linear(arch: SequentialArchitecture) -> bool:
@@ -100,6 +124,11 @@ def check(inst: StackInstance):
                                  lambda d: conv_theorem7_terms(arch, d.ranks).value))
         out.append(compare_draws(NAME, inst, "H_F <= Thm 8 with biases: 2m min(k+1, s1 d_1)", ds, "functional",
                                  lambda d: conv_theorem8_terms(arch, d.ranks).value))
+    if homogeneous_valid(arch) and not any(isinstance(p.layer, MaxPool) for p in arch.placed):
+        bad = sum(homogeneous_mismatch(d) for d in ds)
+        out.append(compare_exact(NAME, f"{inst.label} [H = Eᵀ H_aug E (homogeneous coordinates)]", 0, bad,
+                                 f"differing entries of H_O and H_F over {len(ds)} draws; augmented net "
+                                 f"{augmented_architecture(arch).describe()}"))
     if homogeneous_valid(arch):
         out.append(compare_draws(NAME, inst, "H_O <= min(p, augmented net)", ds, "outer",
                                  lambda d: homogeneous_bounds(arch, d.ranks)[0]))

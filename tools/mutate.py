@@ -60,6 +60,7 @@ T_BOUNDS = ("tests/test_bounds.py",)
 T_KINK = ("tests/test_kinks.py", "tests/test_relu_exact.py")
 T_CE = ("tests/test_crossentropy.py", "tests/test_crossentropy_claim.py")
 T_SEQ = ("tests/test_sequential.py", "tests/test_pooling_table.py")
+T_SEQB = ("tests/test_sequential_bounds.py",)
 THM56 = "Theorems 5/6 are being rewritten in symhess/theory/bounds.py: the snippet may need updating"
 
 CATALOGUE: tuple[Mutation, ...] = (
@@ -125,6 +126,21 @@ CATALOGUE: tuple[Mutation, ...] = (
              "(\"toeplitz\", _width(arch, l - 1) * min([s, arch.outputs, *(_width(arch, j) for j in range(l, L))]))]",
              "(\"toeplitz\", _width(arch, l - 1) * min([s, arch.outputs]))]",
              "Theorem 6 alpha: the Toeplitz term ignores the widths above (bottleneck lost)", T_BOUNDS, flag=THM56),
+    # ------------------------------------------------------------------ 2D / bias / pooling bounds (theory.md §9)
+    Mutation("seqb-thm7-conv2d", "symhess/theory/sequential_bounds.py",
+             "(\"q(Kd_1+k-q)+K_b\", q * (K * d1 + h.k - q) + (K if any_bias else 0))",
+             "(\"q(Kd_1+k-q)+K_b\", q * (K * d1 + h.k - q + 1) + (K if any_bias else 0))",
+             "Theorem 7 for Conv2d one too high (no longer attained)", T_SEQB),
+    Mutation("seqb-thm8-bias", "symhess/theory/sequential_bounds.py",
+             "    s = ranks.s1 if h.hidden_bias else ranks.s\n    k = h.k + h.hidden_bias",
+             "    s = ranks.s1 if h.hidden_bias else ranks.s\n    k = h.k",
+             "Theorem 8 with a conv bias forgets the bias tap (k instead of k + 1: a bound too low)", T_SEQB),
+    Mutation("seqb-mixing-relu", "symhess/theory/sequential_bounds.py",
+             "    return all(isinstance(p.layer, (AvgPool, Flatten)) for p in between(arch, l))",
+             "    return all(isinstance(p.layer, (AvgPool, Flatten, ReLU, MaxPool)) for p in between(arch, l))",
+             "channel mixing counted as a symmetry across ReLU/MaxPool (sigma too large, p - sigma too low)", T_SEQB),
+    Mutation("der-lemma1-2d-permutation", "symhess/nets/derivatives.py", "        Pi[dst, src] = 1",
+             "        Pi[src, dst] = 1", "Lemma 1 in 2D: the vec_r-of-Kronecker permutation inverted", T_SEQB),
     # ------------------------------------------------------------------ production Hessians
     Mutation("hess-outer-scale", "symhess/hessian/hessians.py", "    return (J.transpose() * J) * flint.fmpq(1, data.n)",
              "    return (J.transpose() * J) * flint.fmpq(2, data.n)", "H_O scaled by 2/n (same rank)", T_HESS),

@@ -411,6 +411,45 @@ def augmented_architecture(arch: SequentialArchitecture) -> SequentialArchitectu
     return SequentialArchitecture(shape, tuple(modules))
 
 
+def augmented_network(net: SequentialNetwork) -> SequentialNetwork:
+    """``ι(θ)``: the weights of :func:`augmented_architecture` that reproduce ``net`` on ``[x; 1]`` inputs.
+
+    Conv: ``W_aug[o, C, j*] = b[o]`` for the constant tap ``j*``, ``W_aug[m, C, j*] = 1`` (the constant
+    out-channel of a hidden layer), the rest of the constant in-/out-channel ``0``. Linear: the bias on the
+    first constant input unit (the constant channel is the last one, so its units come last in ``vec_r``),
+    ``1`` into the constant feature of a hidden Linear. Affine in ``θ`` (``ι(θ) = Eθ + c``).
+    """
+    arch = net.arch
+    aug = augmented_architecture(arch)
+    params = []
+    for p, pa, (w, b) in zip(arch.layers, aug.layers, net.params):
+        W = np.full(pa.weight_shape, Fraction(0), dtype=object)
+        hidden = pa.weight_shape[0] > p.weight_shape[0]
+        if isinstance(p.layer, Conv):
+            m, C = p.weight_shape[:2]
+            W[(slice(0, m), slice(0, C))] = w
+            tap = np.unravel_index(constant_tap(p), p.layer.kernel_size)
+            if b is not None:
+                W[(slice(0, m), C) + tuple(tap)] = b
+            if hidden:
+                W[(m, C) + tuple(tap)] = Fraction(1)
+        else:
+            K, N = p.weight_shape
+            W[:K, :N] = w
+            if b is not None:
+                W[:K, N] = b
+            if hidden:
+                W[K, N] = Fraction(1)
+        params.append((W, None))
+    return SequentialNetwork(aug, tuple(params))
+
+
+def augmented_inputs(arch: SequentialArchitecture, inputs: np.ndarray) -> np.ndarray:
+    """Flat inputs ``[x; 1]`` of :func:`augmented_architecture`: one constant channel appended (object array)."""
+    ones = size(arch.input_shape[1:]) if len(arch.input_shape) > 1 else 1
+    return np.hstack([inputs, np.full((inputs.shape[0], ones), Fraction(1), dtype=object)])
+
+
 def homogeneous_bounds(arch: SequentialArchitecture, ranks: DataRanks) -> tuple[int, int]:
     """``(H_O, H_F)`` bounds of a bias net from its augmented net: ``rank H ≤ min(p, bound(aug))``.
 
