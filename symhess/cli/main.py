@@ -95,7 +95,9 @@ def _one_line(parser: argparse.ArgumentParser, message: str) -> str:
     message = " ".join(message.split())
     m = re.fullmatch(r"argument (?P<flag>[^:]+): (?P<rest>.*)", message)
     if m:
-        flag = m["flag"].split("/")[-1]
+        names = m["flag"].split("/")
+        typed = [n for n in names if any(a == n or a.startswith(n + "=") for a in _argv)]
+        flag = (typed or names)[-1]  # the spelling the user typed (an option may have an alias)
         rest = m["rest"]
         action = _action(parser, flag)
         if rest.startswith("expected ") and "argument" not in rest.split(",")[0]:
@@ -157,7 +159,8 @@ class _Version(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="symhess",
-        description="Exact, certified Hessian ranks of 1D CNNs (Singh, Hofmann, Schoelkopf, ICML 2023).")
+        description="Exact, certified Hessian ranks of CNNs: the 1D theory of Singh, Hofmann, Schoelkopf (ICML 2023), "
+                    "and 2D convolutions, biases, pooling and mixed ReLU.")
     parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _commands():

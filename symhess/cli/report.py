@@ -6,6 +6,11 @@ exact up to the certification limit, Monte Carlo beyond it, or the float64 basel
 ranks of their column blocks (the theorems are stated per column block ``l``), the data
 ranks ``r = rank Σ_xx`` and ``s = rank Ω``, and the paper's bounds for the architecture.
 
+A layer network (:class:`~symhess.nets.sequential.SequentialNetwork`: 2D convolutions, biases,
+pooling, mixed ReLU) gets the same report: its layers and shapes are named, the data ranks add
+``r1 = rank [X, 1]``, ``s1 = rank [Ω, r̄]`` when it has biases, and the bounds are
+:func:`symhess.theory.sequential_bounds.sequential_bounds` (docs/theory.md §9).
+
 ``method="mpmath"``: the *exact* integer matrices (no float anywhere) are ranked by the
 mpmath gap rule at ``dps`` digits, confirmed at ``2·dps``
 (:func:`symhess.linalg.numeric_rank.confirmed_gap_rank`); a part with no clear gap has rank ``None``
@@ -22,21 +27,32 @@ from typing import Any
 
 import flint
 
+import numpy as np
+
+from ..experiments.float_audit import CONVENTIONS, FloatAudit, FloatMatrices, audit_matrices
 from ..experiments.float_audit import float_audit as run_audit
-from ..hessian.assembly import DEFAULT_CERTIFY_LIMIT, HessianRanks, assemble, hessian_ranks
+from ..extras import MissingExtra
+from ..hessian.assembly import DEFAULT_CERTIFY_LIMIT, HessianRanks, assemble_any, hessian_ranks
 from ..hessian.hessians import PARTS
+from ..hessian.torch_float import torch_hessians
 from ..linalg.memory import check_fits, estimate_rank_bytes, peak_rss_bytes
 from ..linalg.numeric_rank import DEFAULT_DPS, check_dps, confirmed_gap_rank
 from ..linalg.rank import RankResult
 from ..nets.architecture import Network
 from ..nets.data import Dataset
+from ..nets.sequential import SequentialArchitecture, SequentialNetwork
 from ..scalars import InputError
 from ..theory.bounds import Bounds, data_ranks, network_bounds, relu_bounds
+from ..theory.sequential_bounds import DataRanks, sequential_bounds
+from ..theory.sequential_bounds import data_ranks as layer_data_ranks
 
 REPORT_METHODS = ("exact", "float64", "mpmath")
 """``symhess rank --method``: certified exact (default), the float64 baseline, or the mpmath gap rule."""
 
 PART_SYMBOLS = {"outer": "H_O", "functional": "H_F", "loss": "H_L"}
+
+LAYER_BOUNDS_DOC = "docs/theory.md §9"
+"""Where the bounds of a layer network (2D, biases, pooling, mixed ReLU) are derived."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,10 @@ class RankReport:
     """ReLU nets: the linear theorems' values, reported beside the ReLU bounds (they may be exceeded)."""
     float_audit: Any = None
     """A :class:`symhess.experiments.float_audit.FloatAudit` when asked for (``--float-audit``)."""
+    layers: tuple[dict[str, Any], ...] = ()
+    """A layer network: each layer's type, input and output shape and parameter count (empty for a 1D CNN)."""
+    homogeneous_ranks: tuple[int, int] | None = None
+    """A layer network with biases: ``(r1, s1) = (rank [X, 1], rank [Ω, r̄])``, the data ranks its bounds use."""
 
     @property
     def ranks(self) -> dict[str, RankResult]:
@@ -87,9 +107,11 @@ class RankReport:
             "params": self.params,
             "toeplitz_params": self.toeplitz_params,
             "samples": self.samples,
-            "data": {"r": self.data_rank, "s": self.residual_rank},
+            "data": {"r": self.data_rank, "s": self.residual_rank,
+                     **(dict(zip(("r1", "s1"), self.homogeneous_ranks)) if self.homogeneous_ranks else {})},
             "ranks": {k: v.rank for k, v in self.ranks.items()},
             "column_block_ranks": {k: list(v) for k, v in self.column_blocks.items()},
+            **({"layers": [dict(layer) for layer in self.layers]} if self.layers else {}),
             "bounds": self.bounds.to_dict(),
             **({"linear_theorem_bounds": self.linear_bounds.to_dict()} if self.linear_bounds else {}),
             "method": self.method,
@@ -107,20 +129,26 @@ class RankReport:
         """A readable table."""
         bounds = self.bounds.to_dict()
         linear = self.linear_bounds.to_dict() if self.linear_bounds else None
-        lines = [
-            f"network: {self.network}",
-            f"parameters: p = {self.params} (Toeplitzed FCN: p~ = {self.toeplitz_params})",
-            f"data: n = {self.samples}, r = rank Sigma_xx = {self.data_rank}, s = rank Omega = {self.residual_rank}",
+        toeplitz = "Toeplitzed layers" if self.layers else "Toeplitzed FCN"
+        lines = [f"network: {self.network}"]
+        if self.layers:
+            lines.append("shapes: " + " -> ".join([_shape(self.layers[0]["in_shape"])] + [
+                f"{layer['type']} -> {_shape(layer['out_shape'])}" for layer in self.layers]))
+        lines += [
+            f"parameters: p = {self.params} ({toeplitz}: p~ = {self.toeplitz_params})",
+            f"data: n = {self.samples}, r = rank Sigma_xx = {self.data_rank}, s = rank Omega = {self.residual_rank}"
+            + ("; biases: r1 = rank [X, 1] = {}, s1 = rank [Omega, rbar] = {}".format(
+                *self.homogeneous_ranks) if self.homogeneous_ranks else ""),
             "",
             f"{'Hessian':<16}{'rank':>6}{'bound':>8}" + (f"{'linear':>8}" if linear else "")
             + "  column blocks l=1..L",
         ]
         for part in PARTS:
             blocks = ",".join(map(str, self.column_blocks.get(part, ()))) or "-"
-            extra = f"{linear[part]:>8}" if linear else ""
+            extra = f"{bounds[part]:>8}" + (f"{linear[part]:>8}" if linear else "")
             rank = self.ranks[part].rank
             lines.append(f"{PART_SYMBOLS[part] + ' ' + part:<16}{'no gap' if rank is None else rank:>6}"
-                         f"{bounds[part]:>8}{extra}  {blocks}")
+                         f"{extra}  {blocks}")
         lines += ["", f"bounds: {self.bounds.source}"]
         if linear:
             lines.append(f"linear: {self.linear_bounds.source} for the linear network; not a bound for ReLU "
@@ -153,10 +181,15 @@ def _g(v: float | None) -> str:
     return "-" if v is None else f"{v:.3g}"
 
 
-def mpmath_ranks(net: Network, data: Dataset, dps: int = DEFAULT_DPS, memory_limit: int | None = None) -> HessianRanks:
+def _shape(shape: Any) -> str:
+    return "x".join(map(str, shape))
+
+
+def mpmath_ranks(net: Network | SequentialNetwork, data: Dataset, dps: int = DEFAULT_DPS,
+                 memory_limit: int | None = None) -> HessianRanks:
     """``H_O``, ``H_F``, ``H_L`` ranked by the confirmed mpmath gap rule on the *exact* integer matrices.
 
-    The matrices are those of the certified path (:func:`symhess.hessian.assembly.assemble`, integers
+    The matrices are those of the certified path (:func:`symhess.hessian.assembly.assemble_any`, integers
     after clearing denominators; ``H_O`` through the stacked Jacobian when ``nK < p``), each
     integer rounded once to ``dps`` (and ``2·dps``) digits by mpmath; the scale factors do not
     change a rank or the relative gap rule. Column blocks are not ranked (too slow in mpmath).
@@ -166,7 +199,7 @@ def mpmath_ranks(net: Network, data: Dataset, dps: int = DEFAULT_DPS, memory_lim
     estimate = estimate_rank_bytes(arch, data.n, tuple(PARTS))
     check_fits(estimate, memory_limit)
     start = time.perf_counter()
-    A = assemble(net, data)
+    A = assemble_any(net, data)
     seconds = {"assembly": time.perf_counter() - start}
     via_jacobian = data.n * arch.outputs < p
     ranks = {}
@@ -185,10 +218,57 @@ def mpmath_ranks(net: Network, data: Dataset, dps: int = DEFAULT_DPS, memory_lim
     return HessianRanks(p, ranks, seconds, peak_rss_bytes(), estimate, 0, {})
 
 
-def rank_report(net: Network, data: Dataset, method: str = "exact", certify_limit: int = DEFAULT_CERTIFY_LIMIT,
-                memory_limit: int | None = None, dps: int = DEFAULT_DPS, float_audit: bool = False) -> RankReport:
+def layer_table(arch: SequentialArchitecture) -> tuple[dict[str, Any], ...]:
+    """Each layer of a layer network: type (``Conv2d``, ``ReLU``, ...), input and output shapes, parameters."""
+    return tuple({"type": p.layer.name, "in_shape": list(p.in_shape), "out_shape": list(p.out_shape),
+                  "params": p.num_params, **({"bias": p.bias_shape is not None} if p.has_params else {})}
+                 for p in arch.placed)
+
+
+def toeplitzed_params(arch: SequentialArchitecture) -> int:
+    """``p~``: entries of every weight layer's matrix ``T`` (``out × in``) and bias vector ``B b`` (Prop. 4)."""
+    return sum(p.out_size * p.in_size + (p.out_size if p.bias_shape is not None else 0) for p in arch.layers)
+
+
+def layer_bounds(arch: SequentialArchitecture, ranks: DataRanks) -> Bounds:
+    """:func:`symhess.theory.sequential_bounds.sequential_bounds` as :class:`Bounds` (no per-block values),
+    its source naming :data:`LAYER_BOUNDS_DOC`."""
+    b = sequential_bounds(arch, ranks)
+    return Bounds(b.outer, b.functional, b.loss, (), f"{b.source} ({LAYER_BOUNDS_DOC})")
+
+
+def layer_float_audit(net: SequentialNetwork, data: Dataset, exact: dict[str, int], exact_r: int,
+                      certified: bool) -> FloatAudit:
+    """:func:`symhess.experiments.float_audit.float_audit` for a layer network: the same Hessians assembled
+    in float64 (:func:`~symhess.hessian.assembly.assemble_any`), ``H_L`` also by ``torch.func.hessian``
+    (:func:`~symhess.hessian.torch_float.torch_hessians`; left out without PyTorch), every convention."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        A = assemble_any(net, data, functional=True, outer=True, arithmetic="float64")
+        X = np.array([[float(v) for v in row] for row in data.inputs], dtype=np.float64)
+        try:
+            autodiff = torch_hessians(net, data)["loss"]
+        except MissingExtra:
+            autodiff = None
+        mats = FloatMatrices(X.T @ X / data.n, A.to_float("outer"), A.to_float("functional"), A.to_float("loss"),
+                             autodiff)
+    for name in PARTS:
+        if not (np.isfinite(mats.part(name)).all() and np.isfinite(mats.part(name, True)).all()):
+            raise InputError("float64 Hessian", "finite float64 values (the exact path has no such limit)",
+                             f"inf/nan in the float64 {name} Hessian")
+    p = net.arch.num_params
+    return FloatAudit(net.arch.describe(), p, data.n, dict(exact), exact_r, bool(certified),
+                      audit_matrices(mats, exact, exact_r, p, CONVENTIONS))
+
+
+def rank_report(net: Network | SequentialNetwork, data: Dataset, method: str = "exact",
+                certify_limit: int = DEFAULT_CERTIFY_LIMIT, memory_limit: int | None = None, dps: int = DEFAULT_DPS,
+                float_audit: bool = False) -> RankReport:
     """Ranks of the MSE-loss Hessians by ``method`` (``exact``, ``float64`` or ``mpmath`` at ``dps``
-    digits), with bounds; ``float_audit``: add the float conventions' ranks (:mod:`symhess.experiments.float_audit`)."""
+    digits), with bounds; ``float_audit``: add the float conventions' ranks (:mod:`symhess.experiments.float_audit`).
+
+    ``net`` is a 1D :class:`Network` or any layer stack (:class:`SequentialNetwork`: 2D convolutions,
+    biases, pooling, mixed ReLU); the report of a layer network names its layers and shapes.
+    """
     if method not in REPORT_METHODS:
         raise InputError("method", f"one of {', '.join(REPORT_METHODS)}", method)
     start = time.perf_counter()
@@ -197,10 +277,21 @@ def rank_report(net: Network, data: Dataset, method: str = "exact", certify_limi
     else:
         ranks = hessian_ranks(net, data, PARTS, certify_limit=certify_limit, memory_limit=memory_limit,
                               method=method, column_blocks=("outer", "functional"))
-    audit = None
+    exact = None
     if float_audit:
         exact = ranks if method == "exact" else hessian_ranks(net, data, PARTS, certify_limit=certify_limit,
                                                                 memory_limit=memory_limit)
+    if isinstance(net, SequentialNetwork):
+        d = layer_data_ranks(net, data)
+        audit = (layer_float_audit(net, data, {p: exact.ranks[p].rank for p in PARTS}, d.r, exact.certified)
+                 if exact is not None else None)
+        return RankReport(
+            network=net.arch.describe(), params=net.arch.num_params, toeplitz_params=toeplitzed_params(net.arch),
+            samples=data.n, data_rank=d.r, residual_rank=d.s, method=method, hessians=ranks,
+            bounds=layer_bounds(net.arch, d), elapsed_seconds=time.perf_counter() - start, float_audit=audit,
+            layers=layer_table(net.arch), homogeneous_ranks=(d.r1, d.s1) if net.arch.has_bias else None)
+    audit = None
+    if exact is not None:
         audit = run_audit(net, data, exact_ranks={p: exact.ranks[p].rank for p in PARTS}, certified=exact.certified)
     r, s = data_ranks(net, data)
     linear = network_bounds(net.arch, r, s)

@@ -1,4 +1,9 @@
-"""``symhess hessian``: export the exact Hessian matrices (rationals as strings) to a JSON file."""
+"""``symhess hessian``: export the exact Hessian matrices (rationals as strings) to a JSON file.
+
+A 1D CNN: :func:`symhess.hessian.hessians.mse_hessians`; a layer network (2D convolutions, biases,
+pooling, mixed ReLU): :func:`symhess.hessian.sequential.sequential_hessians`, in ``θ``'s order
+``(vec_r W^1, b^1, …)`` (torch's ``parameters()`` order).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,13 @@ import argparse
 import json
 
 from ...hessian.hessians import PARTS, mse_hessians
+from ...hessian.sequential import sequential_hessians
 from ...io.exchange import dataset_to_json, matrix_to_json, network_to_json
 from ...io.output import check_target, write_atomic
-from ...linalg.memory import hessian_export_bytes, params_of
+from ...nets.sequential import SequentialNetwork
 from ...scalars import InputError
 from ..args import (add_architecture_arguments, add_data_arguments, add_memory_argument, check_memory,
-                    dataset_from_args, network_from_args, parse_parts, sample_count)
+                    dataset_from_args, export_bytes, network_from_args, param_count, parse_parts, sample_count)
 
 NAME = "hessian"
 HELP = "export the exact H_O, H_F, H_L (entries as 'p/q' strings) with the network and data to a JSON file"
@@ -35,15 +41,21 @@ def run(args: argparse.Namespace) -> int:
     n = sample_count(args)
 
     def check(arch) -> None:
-        check_memory(args, hessian_export_bytes(arch, n, parts), f"exporting {', '.join(parts)} with p = {params_of(arch)}, n = {n}")
+        check_memory(args, export_bytes(arch, n, parts), f"exporting {', '.join(parts)} with p = {param_count(arch)}, n = {n}")
 
     net = network_from_args(args, check=check)
     data = dataset_from_args(args, net)
-    hessians = mse_hessians(net, data)
+    if isinstance(net, SequentialNetwork):
+        hessians = sequential_hessians(net, data)
+        order = ("theta = (vec_r W^1, b^1, ..., vec_r W^L, b^L), torch's parameters() order: W^l of torch's weight "
+                 "shape, row-major, then its bias where the layer has one")
+    else:
+        hessians = mse_hessians(net, data)
+        order = "theta = (vec_r W^1, ..., vec_r W^L), W^l of shape (out, in, k), row-major"
     doc = {
         "format": "symhess-hessian/1",
         "loss": "mse: (1/n) sum_i 1/2 |F(x_i) - y_i|^2",
-        "parameter_order": "theta = (vec_r W^1, ..., vec_r W^L), W^l of shape (out, in, k), row-major",
+        "parameter_order": order,
         "params": net.arch.num_params,
         "layer_offsets": list(net.arch.param_offsets),
         "model": network_to_json(net),

@@ -16,15 +16,15 @@ from ...hessian.assembly import DEFAULT_CERTIFY_LIMIT
 from ...hessian.crossentropy import LOSSES, as_ce_dataset, random_labels, temper_logits
 from ...hessian.hessians import PARTS, input_covariance
 from ...io.output import render_table
-from ...linalg.memory import crossentropy_job_bytes, params_of, rank_job_bytes
 from ...linalg.numeric_rank import DEFAULT_DPS, MIN_DPS
 from ...linalg.rank import exact_rank
 from ...nets.relu import redraw_until_smooth
+from ...nets.sequential import SequentialArchitecture
 from ...scalars import InputError
 from ...theory.bounds import network_bounds
 from ..args import (ChoiceArg, IntArg, add_architecture_arguments, add_data_arguments, add_memory_argument,
-                    architecture_from_args, check_memory, dataset_from_args, network_from_args, rename_fields,
-                    sample_count)
+                    architecture_from_args, check_memory, dataset_from_args, mpmath_bytes, network_from_args,
+                    param_count, rank_bytes, rename_fields, sample_count, smooth_layer_draw)
 from ..crossentropy_report import crossentropy_report
 from ..report import REPORT_METHODS as METHODS, rank_report
 
@@ -34,7 +34,8 @@ MAX_REDRAW = 1000
 """Most redraws for ``--redraw``."""
 
 NAME = "rank"
-HELP = "exact (certified) ranks of the outer-product, functional and loss Hessians of a 1D CNN"
+HELP = ("exact (certified) ranks of the outer-product, functional and loss Hessians of a CNN (1D, or 2D with "
+        "biases, pooling and mixed ReLU)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,8 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"certify ranks up to P parameters; beyond: Monte Carlo, labelled so (default {DEFAULT_CERTIFY_LIMIT})")
     add_memory_argument(parser)
     parser.add_argument("--redraw", type=IntArg(0, MAX_REDRAW), default=0, metavar="N",
-                        help=f"generated ReLU nets: redraw the weights (entries in +-1000) up to N times (0..{MAX_REDRAW}) "
-                             "until no pre-activation is exactly zero, instead of stopping with an error (default 0)")
+                        help=f"generated ReLU / max-pool nets: draw the weights (entries in +-1000) up to N times "
+                             f"(0..{MAX_REDRAW}) until no pre-activation is exactly zero and no max-pool window has a "
+                             "tie, instead of stopping with an error (default 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
 
 
@@ -65,11 +67,14 @@ def _memory_check(args: argparse.Namespace):
     n = sample_count(args)
 
     def check(arch) -> None:
+        if args.loss == "ce" and isinstance(arch, SequentialArchitecture):
+            raise InputError("--loss", "mse for layer networks (2D convolutions, biases, pooling, mixed "
+                             "activations); --loss ce is for 1D CNNs", "ce")
         if args.loss == "ce" or args.method == "mpmath":  # p x p mpmath matrices at --dps digits
-            check_memory(args, crossentropy_job_bytes(arch, n, args.dps),
-                         f"p = {params_of(arch)}, n = {n}, mpmath at {args.dps} digits")
+            check_memory(args, mpmath_bytes(arch, n, args.dps),
+                         f"p = {param_count(arch)}, n = {n}, mpmath at {args.dps} digits")
         else:
-            check_memory(args, rank_job_bytes(arch, n, PARTS), f"p = {params_of(arch)} parameters, n = {n}")
+            check_memory(args, rank_bytes(arch, n, PARTS), f"p = {param_count(arch)} parameters, n = {n}")
     return check
 
 
@@ -95,19 +100,27 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _smooth_instance(args: argparse.Namespace):
-    """``--redraw N``: a kink-free draw of a generated ReLU network; the rejected draws go to stderr."""
+    """``--redraw N``: a kink-free draw of a generated network; the rejected draws go to stderr.
+
+    1D CNNs: :func:`symhess.nets.relu.redraw_until_smooth` (ReLU zeros); layer networks:
+    :func:`smooth_layer_draw` (ReLU zeros and max-pool ties), the same seeds and weight range.
+    """
     if args.model or args.torch or args.data or args.loss != "mse":
         raise InputError("--redraw", "generated networks and data with the MSE loss (no --model/--torch/--data/--loss ce)",
                          args.redraw)
     arch = architecture_from_args(args)
     _memory_check(args)(arch)
     try:
-        draw = redraw_until_smooth(arch, load_dataset(arch, args.samples, args.seed, args.dataset), args.seed,
-                                   args.redraw)
+        data = load_dataset(arch, args.samples, args.seed, args.dataset)
+        if isinstance(arch, SequentialArchitecture):
+            draw = smooth_layer_draw(arch, data, args.seed, args.redraw)
+        else:
+            draw = redraw_until_smooth(arch, data, args.seed, args.redraw)
     except InputError as err:
         raise rename_fields(err) from None
     if draw.redraws:
-        print(f"symhess: redrew the weights {draw.redraws} time(s): exact ReLU kinks at weight seeds "
+        what = ("ReLU zeros or max-pool ties" if isinstance(arch, SequentialArchitecture) else "ReLU kinks")
+        print(f"symhess: redrew the weights {draw.redraws} time(s): exact {what} at weight seeds "
               f"{[seed for seed, _ in draw.rejected]}; using weight seed {draw.seed}", file=sys.stderr)
     return draw.net, draw.data
 
