@@ -27,6 +27,7 @@ from symhess.extras import MissingExtra
 from symhess.hessian.sequential import pulled_back_hessians, sequential_hessians
 from symhess.hessian.sequential_assembly import assemble_sequential
 from symhess.hessian.sequential_sympy import sympy_hessians
+from symhess.hessian.torch_float import torch_hessians
 from symhess.linalg.matrices import to_object, to_sympy_matrix
 from symhess.nets.data import Dataset
 from symhess.nets.layers import AvgPool, Dense, Flatten, MaxPool, ReLU, conv1d, conv2d
@@ -95,7 +96,6 @@ def check(inst: RouteInstance) -> list[CheckResult]:
 
 def _torch_result(label: str, net, data, exact) -> CheckResult:
     try:
-        from symhess.hessian.torch_float import torch_hessians  # noqa: PLC0415 - optional extra, imported on use
         floats = torch_hessians(net, data)
     except MissingExtra as err:
         return CheckResult(NAME, f"{label} [float64 torch.func agrees]", None, None, "skipped", err.hint)
