@@ -293,3 +293,47 @@ def test_torch_2d_model_needs_an_input_shape(tmp_path, capsys):
     assert main(["rank", "--torch", str(path), "--samples", "3"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and err.startswith("symhess: error: --input-shape: expected an explicit input shape")
+
+
+# ---- model and data files in the layer format --------------------------------------------------------
+
+LAYER_MODEL = {
+    "input_shape": [1, 4, 4],
+    "layers": [
+        {"type": "conv2d", "weight": [[[[1, -2], ["1/2", 3]]], [[[2, 1], [-1, "3/4"]]]], "bias": ["1/7", "-2/5"],
+         "stride": [1, 2], "padding": [0, 1]},
+        {"type": "relu"},
+        {"type": "avgpool2d", "kernel_size": [3, 1]},
+        {"type": "flatten"},
+        {"type": "linear", "weight": [[1, -1, 2, 0, 1, 1], [0, 2, -1, 1, "1/3", -2]], "bias": [0, 1]},
+    ],
+}
+LAYER_DATA = {  # sample 0 nested [C][H][W], the others flat (row-major)
+    "inputs": [[[[1, 2, 0, -1], [3, -2, 1, 1], [0, 1, 2, 2], [-1, 0, 1, 3]]],
+               [2, 1, -1, 0, 1, 1, 3, -2, 0, 2, 1, 1, -3, 1, 2, 0],
+               [0, -1, 2, 3, 1, 0, -2, 1, 2, 2, 1, -1, 1, 3, 0, 1]],
+    "targets": [[1, 0], [0, 1], ["1/2", -1]],
+}
+
+
+def test_rank_and_hessian_from_layer_files(tmp_path, capsys):
+    from symhess.io.exchange import dataset_from_json, network_from_json  # noqa: E402
+
+    model, data_file, target = tmp_path / "m.json", tmp_path / "d.json", tmp_path / "h.json"
+    model.write_text(json.dumps(LAYER_MODEL))
+    data_file.write_text(json.dumps(LAYER_DATA))
+    net = network_from_json(LAYER_MODEL)
+    data = dataset_from_json(LAYER_DATA, net.arch)
+    assert net.arch.describe().startswith("in=1x4x4 Conv2d(2,k2x2,s1x2,p0x1,b) ReLU AvgPool2d(3x1)")
+    out, _ = run_json(capsys, "rank", "--model", str(model), "--data", str(data_file))
+    check_against_independent(out, net, data)
+    assert main(["hessian", "--model", str(model), "--data", str(data_file), "--out", str(target)]) == 0
+    doc = json.loads(target.read_text())
+    direct = sympy_hessians(net, data)
+    for part in PARTS:
+        exported = sympy.Matrix([[sympy.Rational(Fraction(v)) for v in row] for row in doc["hessians"][part]])
+        assert exported == getattr(direct, part)
+    again = network_from_json(doc["model"])  # the exported model reads back as the same network
+    assert again.arch == net.arch and again.theta() == net.theta()
+    assert main(["audit", "--model", str(model)]) == 0
+    assert "| 1 (Conv2d) | 2×1×2×2 | 2 |" in capsys.readouterr().out
