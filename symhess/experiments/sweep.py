@@ -28,9 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from ..hessian.assembly import hessian_ranks
-from ..hessian.hessians import PARTS, input_covariance
-from ..hessian.sequential import residual_input_covariance as sequential_residual_input_covariance
-from ..linalg.rank import exact_rank
+from ..hessian.hessians import PARTS
 from ..io.output import FORMATS, render_table
 from ..nets.architecture import Architecture, Network, random_network
 from ..nets.data import Dataset
@@ -39,6 +37,7 @@ from ..nets.relu import GENERIC_SCALE, attempt_seed, redraw_until_smooth
 from ..nets.sequential import random_sequential_network
 from ..scalars import InputError
 from ..theory.bounds import data_ranks, network_bounds
+from ..theory.sequential_bounds import data_ranks as data_ranks_of_stack, sequential_bounds
 from .datasets import load_dataset
 from .parallel import map_instances
 
@@ -222,7 +221,8 @@ def measure_layers(point: SweepPoint, seed: int) -> InstanceResult:
     Data of ``point.dataset`` from ``seed``; integer weights in ``{−GENERIC_SCALE..GENERIC_SCALE}∖{0}``
     (:data:`symhess.nets.relu.GENERIC_SCALE`) redrawn (:func:`symhess.nets.relu.attempt_seed`) while
     a sample sits on a kink (a ReLU zero or a max-pool tie); ``extra`` records the redraws.
-    ``r = rank Σ_xx`` and ``s = rank Ω`` exactly; no bounds here (the table states which apply).
+    ``r = rank Σ_xx``, ``s = rank Ω`` and the bounds of
+    :func:`symhess.theory.sequential_bounds.sequential_bounds` (at the draw's exact data ranks).
     """
     data = load_dataset(point.arch, point.samples, seed, point.dataset)
     for attempt in range(MAX_REDRAWS):
@@ -231,9 +231,10 @@ def measure_layers(point: SweepPoint, seed: int) -> InstanceResult:
             ranks, certified = ranks_of_instance(net, data)
         except KinkError:
             continue
-        r = exact_rank(input_covariance(data)).rank
-        s = exact_rank(sequential_residual_input_covariance(net, data)).rank
-        return InstanceResult(seed, ranks, r, s, certified, extra=(("redraws", attempt),))
+        dr = data_ranks_of_stack(net, data)
+        b = sequential_bounds(point.arch, dr)
+        bounds = PartRanks(b.outer, b.functional, b.loss)
+        return InstanceResult(seed, ranks, dr.r, dr.s, certified, bounds, b.source, extra=(("redraws", attempt),))
     raise KinkError("weights", f"a kink-free draw within {MAX_REDRAWS} tries (seed {seed})",
                     point.arch.describe())
 

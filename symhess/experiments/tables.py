@@ -281,12 +281,13 @@ register(TableSpec(
                        Series("avg pool, linear", pooling_avg_linear)),
     values=(1, 2), full_values=(1, 2, 3), seeds=2, samples=pooling_samples, dataset="gaussian",
     measure=measure_layers,
-    columns=("series", "m", "p", "n", "r", "s", "rank_O", "rank_F", "rank_L", "seeds", "degenerate", "certified",
-             "redraws"),
+    columns=("series", "m", "p", "n", "r", "s", "rank_O", "bound_O", "rank_F", "bound_F", "rank_L", "bound_L", "holds",
+             "tight", "seeds", "degenerate", "certified", "redraws"),
     description="Conv2d(m, 3x3, pad 1) - ReLU - [2x2 avg | 2x2 max | stride 2 in the conv | none] - Conv2d(m, 3x3, "
                 "pad 1) - ReLU - Flatten - Linear(3), no biases, on n = 64 exact-eighth Gaussian 8x8 images; "
                 "weights in {-1000..1000}, redrawn at kinks (ReLU zeros, max-pool ties). avg, max and stride have "
-                "equal p; none has a 4x larger dense layer. Ranks are certified maxima over the seeds."))
+                "equal p; none has a 4x larger dense layer. Ranks are certified maxima over the seeds; bounds: "
+                "symhess.theory.sequential_bounds (docs/theory.md §9) at each draw's exact r, s."))
 
 
 def lenet_digits(channels: int) -> SequentialArchitecture:
@@ -306,7 +307,8 @@ register(TableSpec(
     name="digits-2d", title="Real data (scikit-learn digits as 8x8 images): a LeNet-style CNN, exact ranks vs width",
     swept="m", series=(Series("", lenet_digits),), values=(1, 2), full_values=(1, 2, 3, 4), seeds=2,
     samples=digits_2d_samples, dataset="digits", measure=measure_layers,
-    columns=("m", "p", "n", "r", "s", "rank_O", "rank_F", "rank_L", "seeds", "degenerate", "certified", "redraws"),
+    columns=("m", "p", "n", "r", "s", "rank_O", "bound_O", "rank_F", "bound_F", "rank_L", "bound_L", "holds", "tight",
+             "seeds", "degenerate", "certified", "redraws"),
     description="Conv2d(m, 3x3, pad 1, bias) - ReLU - MaxPool2d(2) - Conv2d(m, 3x3, pad 1, bias) - AvgPool2d(2) - "
                 "Flatten - Linear(10, bias) on n = 30 digit images (integers 0-16, exact), one-hot over 10 classes; "
                 "weights in {-1000..1000}, redrawn at kinks. The all-zero image patches make many max-pool windows tie "
