@@ -55,7 +55,7 @@ def _commands() -> list[tuple[str, str | None, int]]:
 COMMANDS = [c for c in _commands() if c[0] != "python3 run.py test"]
 
 
-NEEDS = {"--float-audit": "torch"}
+NEEDS = {"--float-audit": "torch", "--torch": "torch", "examples/lenet.py": "torch", "--dataset digits": "sklearn"}
 """Commands whose shown output needs an optional package (the H_L − H_O convention uses torch autodiff)."""
 
 
