@@ -55,6 +55,15 @@ def per_axis(value: int | Sequence[int] | None, dims: int, default: int, where: 
     return tuple(check_int(v, f"{where}[{i}]", minimum) for i, v in enumerate(values))
 
 
+def kernel_axes(kernel: int | Sequence[int]) -> tuple[int, ...]:
+    """A window size: ``3`` (one axis) or ``(3, 3)``: 1 to 3 positive integers, one per spatial axis."""
+    if isinstance(kernel, (int, np.integer)) and not isinstance(kernel, bool):
+        kernel = (kernel,)
+    if not isinstance(kernel, (tuple, list)) or not 1 <= len(kernel) <= 3:
+        raise InputError("kernel_size", "1 to 3 positive integers (one per spatial axis)", kernel)
+    return per_axis(tuple(kernel), len(kernel), 1, "kernel_size", 1)
+
+
 def spatial_output(spatial: Shape, kernel: Shape, stride: Shape, padding: Shape, where: str) -> Shape:
     """``floor((d + 2 p − k) / s) + 1`` per axis; a kernel larger than the padded input is refused."""
     out = []

@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from ...scalars import InputError
-from .base import Shape, check_int, per_axis, size, spatial_output, window_table
+from .base import Shape, check_int, kernel_axes, per_axis, size, spatial_output, window_table
 
 
 @dataclass(frozen=True)
@@ -35,14 +35,10 @@ class Conv:
     bias: bool = False
 
     def __post_init__(self) -> None:
-        kernel = self.kernel_size
-        if isinstance(kernel, (int, np.integer)) and not isinstance(kernel, bool):
-            kernel = (kernel,)
-        if not isinstance(kernel, (tuple, list)) or not 1 <= len(kernel) <= 3:
-            raise InputError("kernel_size", "1 to 3 positive integers (one per spatial axis)", kernel)
+        kernel = kernel_axes(self.kernel_size)
         dims = len(kernel)
         object.__setattr__(self, "out_channels", check_int(self.out_channels, "out_channels", 1))
-        object.__setattr__(self, "kernel_size", per_axis(tuple(kernel), dims, 1, "kernel_size", 1))
+        object.__setattr__(self, "kernel_size", kernel)
         object.__setattr__(self, "stride", per_axis(self.stride, dims, 1, "stride", 1))
         object.__setattr__(self, "padding", per_axis(self.padding, dims, 0, "padding", 0))
         if not isinstance(self.bias, bool):

@@ -20,7 +20,7 @@ from fractions import Fraction
 import numpy as np
 
 from ...scalars import InputError
-from .base import LocalMap, Shape, constant, is_constant, own, per_axis, size, spatial_output, window_table
+from .base import LocalMap, Shape, constant, is_constant, kernel_axes, own, per_axis, size, spatial_output, window_table
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,7 @@ class _Pool:
     stride: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
-        kernel = self.kernel_size
-        if isinstance(kernel, (int, np.integer)) and not isinstance(kernel, bool):
-            kernel = (kernel,)
-        if not isinstance(kernel, (tuple, list)) or not 1 <= len(kernel) <= 3:
-            raise InputError("kernel_size", "1 to 3 positive integers (one per spatial axis)", kernel)
-        kernel = per_axis(tuple(kernel), len(kernel), 1, "kernel_size", 1)
+        kernel = kernel_axes(self.kernel_size)
         object.__setattr__(self, "kernel_size", kernel)
         object.__setattr__(self, "stride", per_axis(self.stride, len(kernel), 0, "stride", 1)
                            if self.stride is not None else kernel)
