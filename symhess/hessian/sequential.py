@@ -286,3 +286,12 @@ def pulled_back_hessians(net: SequentialNetwork, data: Dataset) -> HessianParts:
     Dt = D.transpose()
     return HessianParts(net.arch, Dt * hat.outer * D, Dt * hat.functional * D)
 
+
+
+def residual_input_covariance(net: SequentialNetwork, data: Dataset) -> flint.fmpq_mat:
+    """``Ω = (1/n) Σ_i (F(x_i) − y_i) x_iᵀ`` (``K × d_0``, ``x_i`` flat), exact; ``s = rank Ω``."""
+    mats = weight_matrices(net)
+    rows = [np.array(list(sample_pass(net, x, i, mats).output - y), dtype=object)
+            for i, (x, y) in enumerate(zip(data.inputs, data.targets))]
+    R = to_fmpq_mat(np.array(rows, dtype=object))
+    return (R.transpose() * to_fmpq_mat(data.inputs)) * flint.fmpq(1, data.n)
