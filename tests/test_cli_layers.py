@@ -21,7 +21,7 @@ import sympy
 from symhess.cli.main import main
 from symhess.experiments.datasets import load_dataset
 from symhess.hessian.hessians import input_covariance
-from symhess.hessian.sequential import residual_input_covariance, sample_pass, sequential_hessians
+from symhess.hessian.sequential import sample_pass, sequential_hessians
 from symhess.hessian.sequential_sympy import sympy_hessians
 from symhess.linalg.matrices import to_fmpq_mat
 from symhess.linalg.rank import exact_rank
@@ -45,13 +45,13 @@ def independent_ranks(net, data) -> dict:
     ranks = {part: exact_rank(H.part(part)).rank for part in PARTS}
     blocks = {part: [exact_rank(H.column_block(part, l)).rank for l in range(1, net.arch.depth + 1)]
               for part in ("outer", "functional")}
+    R = np.array([list(sample_pass(net, x, i).output - y) for i, (x, y) in enumerate(zip(data.inputs, data.targets))],
+                 dtype=object)  # residuals F(x_i) - y_i
     r = exact_rank(input_covariance(data)).rank
-    s = exact_rank(residual_input_covariance(net, data)).rank
+    s = exact_rank(to_fmpq_mat(R.T.dot(data.inputs))).rank  # rank Omega = rank R^T X
     ranks_data = {"r": r, "s": s}
     if net.arch.has_bias:  # homogeneous coordinates: rank [X, 1] and rank R^T [X, 1]
         X1 = np.hstack([data.inputs, np.full((data.n, 1), Fraction(1), dtype=object)])
-        R = np.array([list(sample_pass(net, x, i).output - y) for i, (x, y) in enumerate(zip(data.inputs, data.targets))],
-                     dtype=object)
         ranks_data["r1"] = exact_rank(to_fmpq_mat(X1)).rank
         ranks_data["s1"] = exact_rank(to_fmpq_mat(R.T.dot(X1))).rank
     return {"ranks": ranks, "blocks": blocks, "data": ranks_data}
