@@ -450,6 +450,21 @@ def augmented_inputs(arch: SequentialArchitecture, inputs: np.ndarray) -> np.nda
     return np.hstack([inputs, np.full((inputs.shape[0], ones), Fraction(1), dtype=object)])
 
 
+def proxy_bounds(proxy: SequentialArchitecture, ranks: DataRanks, p: int) -> tuple[int, int]:
+    """``(H_O, H_F)`` bounds of a network through a proxy it is a linear image of (``H = Eᵀ H_proxy E``):
+    the proxy's generic bounds, with Theorems 7/8 when it has one smooth hidden layer, capped at ``p``."""
+    outer = sequential_outer_terms(proxy, ranks).value
+    functional = sequential_functional_terms(proxy, ranks).value
+    try:
+        h = one_hidden(proxy)
+    except InputError:
+        h = None
+    if h is not None and not h.piecewise:
+        outer = min(outer, conv_theorem7_terms(proxy, ranks).value)
+        functional = min(functional, conv_theorem8_terms(proxy, ranks).value)
+    return min(p, outer), min(p, functional)
+
+
 def homogeneous_bounds(arch: SequentialArchitecture, ranks: DataRanks) -> tuple[int, int]:
     """``(H_O, H_F)`` bounds of a bias net from its augmented net: ``rank H ≤ min(p, bound(aug))``.
 
@@ -459,18 +474,7 @@ def homogeneous_bounds(arch: SequentialArchitecture, ranks: DataRanks) -> tuple[
     (Theorems 7/8 of §9.2). §9.4.
     """
     aug = augmented_architecture(arch)
-    aug_ranks = DataRanks(ranks.n, ranks.r1, ranks.s1, ranks.r1, ranks.s1)
-    outer = sequential_outer_terms(aug, aug_ranks).value
-    functional = sequential_functional_terms(aug, aug_ranks).value
-    try:
-        h = one_hidden(aug)
-    except InputError:
-        h = None
-    if h is not None and not h.piecewise:
-        outer = min(outer, conv_theorem7_terms(aug, aug_ranks).value)
-        functional = min(functional, conv_theorem8_terms(aug, aug_ranks).value)
-    p = arch.num_params
-    return min(p, outer), min(p, functional)
+    return proxy_bounds(aug, DataRanks(ranks.n, ranks.r1, ranks.s1, ranks.r1, ranks.s1), arch.num_params)
 
 
 # --------------------------------------------------------------------------- average pooling as a strided conv (§9.5)
@@ -518,18 +522,7 @@ def avgpool_reparametrised_bounds(arch: SequentialArchitecture, ranks: DataRanks
     ``min(p, bound of the strided net)``; for one hidden layer that bound includes Theorems 7/8 with
     ``k̃ = C Π_a (k_a + (k_{p,a} − 1)s_a)`` (looser than :func:`conv_theorem7_terms`' direct ``k``). §9.5.
     """
-    strided = avgpool_as_conv(arch)
-    outer = sequential_outer_terms(strided, ranks).value
-    functional = sequential_functional_terms(strided, ranks).value
-    try:
-        h = one_hidden(strided)
-    except InputError:
-        h = None
-    if h is not None and not h.piecewise:
-        outer = min(outer, conv_theorem7_terms(strided, ranks).value)
-        functional = min(functional, conv_theorem8_terms(strided, ranks).value)
-    p = arch.num_params
-    return min(p, outer), min(p, functional)
+    return proxy_bounds(avgpool_as_conv(arch), ranks, arch.num_params)
 
 
 # --------------------------------------------------------------------------- dispatcher
