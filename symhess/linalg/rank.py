@@ -152,27 +152,38 @@ def exact_rank(a: Any, certify: bool = True, seed: int = 0, primes: int = 2, max
                         forced_primes=forced_primes)
 
 
-def _error_bound(biggest: int, rank: int, primes: int | Sequence[int]) -> float:
-    """Probability bound that random primes all miss the rank ``rank``.
+def _hadamard_log2(biggest: int, size: int) -> float:
+    """``log₂`` of Hadamard's bound ``(√s · max|a_ij|)^s`` on an ``s × s`` minor (``s = size``)."""
+    return size * (0.5 * np.log2(max(1, size)) + np.log2(max(1, biggest)))
 
-    ``primes``: the primes used (their bit lengths count), or a number of 62-bit primes.
-    A non-zero ``r × r`` minor ``μ`` satisfies ``|μ| ≤ (√r · max|a_ij|)^r`` (Hadamard), so it
-    has at most ``log₂|μ| / (b − 1)`` prime factors in ``[2^(b−1), 2^b)``; the range holds more
-    than ``2^b / ln 2^b − 1.25506 · 2^(b−1) / ln 2^(b−1)`` primes (Rosser–Schoenfeld:
-    ``x / ln x < π(x) < 1.25506 x / ln x`` for ``x ≥ 17``).
+
+def _divides_probability(log2_value: float, bits: int) -> float:
+    """Bound on the probability that a uniform random prime in ``[2^(b−1), 2^b)`` divides a fixed non-zero
+    integer ``μ`` with ``log₂|μ| ≤ log2_value``.
+
+    ``μ`` has at most ``log₂|μ| / (b − 1)`` prime factors in the range; the range holds more than
+    ``2^b / ln 2^b − 1.25506 · 2^(b−1) / ln 2^(b−1)`` primes (Rosser–Schoenfeld:
+    ``x / ln x < π(x) < 1.25506 x / ln x`` for ``x ≥ 17``). Tiny primes (``b < 8``) prove nothing: 1.
     """
-    if rank == 0:
+    if bits < 8:
+        return 1.0
+    count = 2.0 ** bits / (bits * np.log(2)) - 1.25506 * 2.0 ** (bits - 1) / ((bits - 1) * np.log(2))
+    return float(min(1.0, log2_value / (bits - 1) / count))
+
+
+def _error_bound(biggest: int, rank: int, primes: int | Sequence[int], max_rank: int | None = None) -> float:
+    """Probability bound that random primes all miss a rank above ``rank`` (each gave at most ``rank``).
+
+    ``primes``: the primes used (their bit lengths count), or a number of 62-bit primes. If the
+    rank is above ``r``, a fixed ``(r+1) × (r+1)`` minor is non-zero and every prime divides it
+    (:func:`_divides_probability` with Hadamard's bound, :func:`_hadamard_log2`). 0 when ``rank``
+    is ``max_rank`` (``min(m, n)``: nothing to miss) or the matrix is zero.
+    """
+    if biggest == 0 or (max_rank is not None and rank >= max_rank):
         return 0.0
-    biggest = max(1, biggest)
-    log2_minor = rank * (0.5 * np.log2(rank) + np.log2(biggest))
     bits = [_PRIME_BITS] * primes if isinstance(primes, int) else [int(q).bit_length() for q in primes]
-    out = 1.0
-    for b in bits:
-        if b < 8:  # a tiny (forced) prime proves nothing about the error
-            continue
-        count = 2.0 ** b / (b * np.log(2)) - 1.25506 * 2.0 ** (b - 1) / ((b - 1) * np.log(2))
-        out *= min(1.0, log2_minor / (b - 1) / count)
-    return float(out)
+    log2_minor = _hadamard_log2(biggest, rank + 1)
+    return float(np.prod([_divides_probability(log2_minor, b) for b in bits]))
 
 
 MC_ERROR_TARGET = 1e-12
@@ -269,23 +280,7 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
     biggest = max_abs(arr)
     rng = random.Random(seed)
     if not certify:
-        # Small matrices: FLINT's whole-matrix rank modulo 62-bit primes (3 give an error bound far
-        # below the target); large ones: float64 BLAS modulo 20-bit primes, more of them.
-        small = work.shape[0] * work.shape[1] <= SMALL_ENTRIES
-        stream = _prime_stream(rng, forced_primes, _PRIME_BITS if small else BLAS_PRIME_BITS)
-        used: list[int] = []
-        ranks: list[int] = []
-        least = MC_MIN_PRIMES if primes is None else primes
-        while len(used) < least or (primes is None and len(used) < MC_MAX_PRIMES
-                                    and _error_bound(biggest, max(ranks), used) > MC_ERROR_TARGET):
-            used.append(next(stream))
-            ranks.append(_rank_only(work, used[-1]))
-        r = max(ranks)
-        bound = _error_bound(biggest, r, used)
-        return RankResult(r, shape, "exact", False, "monte-carlo",
-                          f"max rank modulo {len(used)} random primes of {used[-1].bit_length()} bits (not proved; "
-                          f"error probability <= {bound:.3g})",
-                          {"primes": used, "error_bound": bound})
+        return _monte_carlo_result(work, shape, biggest, seed, forced_primes, primes)
     if biggest == 0:
         return RankResult(0, shape, "exact", True, "certified", "zero matrix")
     stream = _prime_stream(rng, forced_primes)
@@ -328,6 +323,41 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
             return RankResult(r, shape, "exact", True, "certified", lower + text, dict(base, **info))
     raise CertificateError(f"rank not certified: no verified upper bound after {max_tries} primes {tried} "
                            "(with random 62-bit primes this is astronomically unlikely)")
+
+
+def _monte_carlo_result(work: np.ndarray, shape: tuple[int, int], biggest: int, seed: int,
+                        forced_primes: Sequence[int], primes: int | None) -> RankResult:
+    """``integer_rank(certify=False)``: a rank modulo random primes, labelled ``"monte-carlo"`` with its error bound.
+
+    Matrices up to :data:`SMALL_ENTRIES` entries: the maximum of FLINT's whole-matrix rank modulo 62-bit
+    primes (3 give an error bound far below the target). Larger int64 ones: :func:`monte_carlo_rank`
+    (one elimination modulo a 20-bit prime on BLAS, then Schur-complement checks modulo further
+    primes). Larger ones beyond int64: the maximum over eliminations modulo 20-bit primes.
+    """
+    small = work.shape[0] * work.shape[1] <= SMALL_ENTRIES
+    if not small and work.dtype == np.int64:
+        r, eliminated, checked, bound = monte_carlo_rank(work, seed, primes, forced_primes)
+        return RankResult(r, shape, "exact", False, "monte-carlo",
+                          f"rank modulo a random {eliminated[-1].bit_length()}-bit prime, the Schur complement of "
+                          f"its pivot minor zero on {MC_CHECK_VECTORS} random vectors modulo {len(checked)} further "
+                          f"random primes (not proved; error probability <= {bound:.3g})",
+                          {"primes": eliminated + checked, "elimination_primes": eliminated,
+                           "check_primes": checked, "error_bound": bound})
+    stream = _prime_stream(random.Random(seed), forced_primes, _PRIME_BITS if small else BLAS_PRIME_BITS)
+    full = min(work.shape)
+    used: list[int] = []
+    ranks: list[int] = []
+    least = MC_MIN_PRIMES if primes is None else primes
+    while len(used) < least or (primes is None and len(used) < MC_MAX_PRIMES
+                                and _error_bound(biggest, max(ranks), used, full) > MC_ERROR_TARGET):
+        used.append(next(stream))
+        ranks.append(_rank_only(work, used[-1]))
+    r = max(ranks)
+    bound = _error_bound(biggest, r, used, full)
+    return RankResult(r, shape, "exact", False, "monte-carlo",
+                      f"max rank modulo {len(used)} random primes of {used[-1].bit_length()} bits (not proved; "
+                      f"error probability <= {bound:.3g})",
+                      {"primes": used, "error_bound": bound})
 
 
 def _kernel_certificate_np(a: np.ndarray, rows: list[int], cols: list[int]) -> bool:
@@ -725,3 +755,171 @@ def _eliminate(a, q: int, want_rows: bool = False) -> tuple[int, list[int], list
         r, cols, rows = rank_mod_blas(a, q)
         return r, cols, (rows if want_rows else None)
     return rank_mod(a, q, want_rows=want_rows)
+
+
+# ---------------------------------------------------------------- Monte Carlo: one elimination, Schur checks
+
+MC_CHECK_VECTORS = 2
+"""Random vectors per verification prime (Freivalds): a Schur complement non-zero modulo ``q`` is missed
+with probability at most ``q^-k``."""
+MC_MAX_CHECKS = 64
+"""At most this many verification primes after one elimination (each costs one pass over the matrix)."""
+LIMB_BITS = 20
+"""Limbs of an int64 matrix in :func:`_product_mod`: ``|limb| < 2^20``, residues ``< 2^20``, inner
+chunks of :data:`BLAS_INNER` ``= 2^12`` terms: partial sums below ``2^52`` (exact)."""
+
+
+def _limb_count(biggest: int) -> int:
+    """Limbs of :data:`LIMB_BITS` bits writing integers ``|x| ≤ biggest`` (the top one signed, ``|top| ≤ 2^19``)."""
+    e, k = max(1, int(biggest).bit_length()), 0
+    while e - k * LIMB_BITS > LIMB_BITS - 1:
+        k += 1
+    return k + 1
+
+
+def _product_mod(a: np.ndarray, X: np.ndarray, qs: np.ndarray, limbs: int) -> np.ndarray:
+    """``(a @ X) mod q_c`` for every column ``c`` (``q_c = qs[c] < 2^20``), exactly, without reducing ``a``.
+
+    ``a``: ``b × n`` int64 (``|a| < 2^(20 limbs − 1)``), ``X``: ``n × c`` float64 residues
+    (column ``c`` in ``[0, q_c)``). ``a = Σ_j A_j 2^(20 j)`` with ``0 ≤ A_j < 2^20`` (two's
+    complement bits, ``a & mask`` and arithmetic shifts) and a signed top limb ``|A_top| ≤ 2^19``;
+    each ``A_j X`` over ``2^12`` inner terms is below ``2^52`` (exact), is reduced modulo ``q_c``
+    and combined with ``2^(20 j) mod q_c``. One limb split serves every prime of ``qs``.
+    """
+    mask = (1 << LIMB_BITS) - 1
+    weights = [np.array([pow(2, LIMB_BITS * j, int(q)) for q in qs], dtype=np.float64) for j in range(limbs)]
+    rest = np.asarray(a, dtype=np.int64)
+    out = np.zeros((a.shape[0], X.shape[1]))
+    for j in range(limbs):
+        if j < limbs - 1:
+            limb = (rest & mask).astype(np.float64)
+            rest = rest >> LIMB_BITS
+        else:
+            limb = rest.astype(np.float64)
+        for s in range(0, a.shape[1], BLAS_INNER):
+            part = _reduce(limb[:, s:s + BLAS_INNER] @ X[s:s + BLAS_INNER], qs)
+            out = _reduce(out + part * weights[j], qs)  # < 2^20 + 2^40: exact
+    return out
+
+
+def _solve_mod(A: np.ndarray, T: np.ndarray, q: int) -> np.ndarray | None:
+    """``A⁻¹ T mod q`` for residues ``A`` (``r × r``), ``T`` (``r × k``); ``None`` if ``A`` is singular modulo ``q``.
+
+    The reduced row echelon form of ``[A | T]`` is ``[I | A⁻¹T]`` exactly when its pivots are the
+    first ``r`` columns (:func:`_rref_rows`, Gaussian elimination on BLAS, ``O(r³)``).
+    """
+    r = A.shape[0]
+    E, piv, _ = _rref_rows(np.hstack([A, T]), np.arange(r), q)
+    if len(piv) < r or max(piv, default=-1) >= r:
+        return None
+    W = np.empty((r, T.shape[1]))
+    W[piv] = E[:, r:]
+    return W
+
+
+def schur_checks(a: np.ndarray, rows: Sequence[int], cols: Sequence[int], primes: Sequence[int],
+                 rng: random.Random, vectors: int = MC_CHECK_VECTORS, panel: int = BLAS_PANEL_ROWS) -> list[bool | None]:
+    """For each prime ``q < 2^20``: is the Schur complement ``S`` of ``a[R,P]`` zero on random vectors modulo ``q``?
+
+    ``S = a[R̄,P̄] − a[R̄,P] a[R,P]⁻¹ a[R,P̄]`` and ``rank a = |P| + rank S``. With ``V`` uniform
+    in ``F_q^{(n−r) × k}``, ``x[P̄] = V`` and ``x[P] = −a[R,P]⁻¹ a[R,P̄] V (mod q)``, ``a x = [0; S V]``:
+    so ``a x ≡ 0`` exactly when ``S V ≡ 0 (mod q)``. Returns per prime ``None`` (``a[R,P]``
+    singular modulo ``q``: no evidence), ``False`` (``S ≢ 0 mod q``: proves ``rank a > r``) or
+    ``True`` (``S V ≡ 0``; if ``S ≢ 0 mod q`` this happens with probability ``≤ q^-k``, Freivalds).
+    Two passes over the rows (``R`` first, then all), all primes at once: ``O(m n k t + t r³)``.
+    ``a``: int64 ``m × n``, read by row slices and ``a[R]``.
+    """
+    m, n = a.shape
+    t, k = len(primes), vectors
+    P, R = np.asarray(cols, dtype=np.intp), np.asarray(rows, dtype=np.intp)
+    free = np.setdiff1d(np.arange(n), P)
+    qs = np.repeat(np.asarray(primes, dtype=np.float64), k)  # column i k + j belongs to prime i
+    draw = np.random.default_rng(rng.getrandbits(64))
+    X = np.zeros((n, t * k))
+    X[free] = draw.integers(0, np.repeat(np.asarray(primes, dtype=np.int64), k), size=(free.size, t * k))
+    limbs = _limb_count(max_abs(a))
+    T = _product_mod(a[R], X, qs, limbs)  # a[R, P̄] V
+    pivot_block = a[np.ix_(R, P)]
+    status: list[bool | None] = [True] * t
+    for i, q in enumerate(primes):
+        W = _solve_mod(_residues(pivot_block, q), T[:, i * k:(i + 1) * k], q)
+        if W is None:
+            status[i] = None
+            X[:, i * k:(i + 1) * k] = 0
+        else:
+            X[P, i * k:(i + 1) * k] = _sub_mod(np.zeros_like(W), W, q)
+    for start in range(0, m, panel):
+        nonzero = _product_mod(a[start:start + panel], X, qs, limbs).any(axis=0).reshape(t, k).any(axis=1)
+        for i in np.flatnonzero(nonzero):
+            status[i] = False
+    return status
+
+
+def _check_miss_bound(biggest: int, rank: int, q: int, vectors: int) -> float:
+    """Probability bound that one verification prime ``q`` misses a rank above ``rank`` (:func:`schur_checks`).
+
+    If ``rank a > r``, some entry of ``δ S`` (``δ = det a[R,P]``) is a non-zero ``(r+1)``-minor
+    ``μ``; the check misses only if ``q | δ μ`` (Hadamard: ``log₂|δ μ| ≤ L_r + L_{r+1}``) or, with
+    ``S ≢ 0 mod q``, the random vectors miss (``≤ q^-k``).
+    """
+    b = int(q).bit_length()
+    if b < 8:
+        return 1.0
+    log2 = _hadamard_log2(biggest, rank) + _hadamard_log2(biggest, rank + 1)
+    return min(1.0, _divides_probability(log2, b) + 2.0 ** (-(b - 1) * vectors))
+
+
+def monte_carlo_rank(work: np.ndarray, seed: int = 0, primes: int | None = None,
+                     forced_primes: Sequence[int] = ()) -> tuple[int, list[int], list[int], float]:
+    """Rank of a large integer matrix modulo random primes: one elimination, then cheap Schur checks.
+
+    1. ``r, P, R`` = :func:`rank_mod_blas` modulo ``q_0`` (``r ≤ rank a``, always).
+    2. Verification primes ``q_1, q_2, …`` (:func:`schur_checks`): a ``False`` proves ``rank a > r``;
+       then step 1 is redone modulo that prime (its rank is at least ``r + 1``) and the evidence restarts.
+    Error bound: ``P_0 ∏ P_i`` with ``P_0`` the chance that ``q_0`` divides a fixed non-zero
+    ``(r+1)``-minor (1 after a restart: that prime was not drawn blindly) and ``P_i``
+    :func:`_check_miss_bound`. ``primes=None``: verification primes until the bound is below
+    :data:`MC_ERROR_TARGET` (at most :data:`MC_MAX_CHECKS`); else ``primes`` primes in all.
+    ``work``: int64. ``forced_primes`` come first (as in :func:`integer_rank`: a test seam).
+    Returns ``(rank, elimination primes, verification primes, error bound)``.
+    """
+    rng = random.Random(seed)
+    stream = _prime_stream(rng, forced_primes, BLAS_PRIME_BITS)
+    biggest = max_abs(work)
+    q = next(stream)
+    eliminations, checks = [q], []
+    r, cols, rows = rank_mod_blas(work, q)
+    bound = min(1.0, _divides_probability(_hadamard_log2(biggest, r + 1), q.bit_length()))
+    while True:
+        if r >= min(work.shape) or biggest == 0:
+            return r, eliminations, checks, 0.0  # nothing above r to miss
+        if primes is None:
+            per = _check_miss_bound(biggest, r, 2 ** (BLAS_PRIME_BITS - 1) + 1, MC_CHECK_VECTORS)
+            if bound <= MC_ERROR_TARGET:
+                want = 0
+            elif per >= 1:
+                want = MC_MAX_CHECKS
+            else:  # the fewest primes of this size whose bounds multiply below the target
+                want = min(MC_MAX_CHECKS, int(np.ceil(np.log(MC_ERROR_TARGET / bound) / np.log(per))))
+        else:
+            want = max(0, primes - len(eliminations) - len(checks))
+        batch = [next(stream) for _ in range(want)]
+        if not batch:
+            return r, eliminations, checks, bound
+        status = schur_checks(work, rows, cols, batch, rng)
+        failed = [q for q, s in zip(batch, status) if s is False]
+        if not failed:
+            checks += batch
+            for q in batch:
+                bound *= _check_miss_bound(biggest, r, q, MC_CHECK_VECTORS)
+            if primes is not None or bound <= MC_ERROR_TARGET or len(batch) >= MC_MAX_CHECKS:
+                return r, eliminations, checks, bound
+            continue
+        checks += batch
+        eliminations.append(failed[0])
+        before = r
+        r, cols, rows = rank_mod_blas(work, failed[0])
+        if r <= before:  # a refuted check proves rank > before, and the pivot minor is a unit mod that prime
+            raise RuntimeError(f"internal error: Schur check modulo {failed[0]} refuted rank {before}, "
+                               f"but the rank modulo it is {r}")
+        bound = 1.0
