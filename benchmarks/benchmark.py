@@ -67,7 +67,7 @@ def spec_instance(spec: str):
     return random_network(arch, int(seed)), random_dataset(arch, int(n), int(seed))
 
 
-def worker(kind: str, m: int, certify_limit: int, spec: str | None = None) -> dict:
+def worker(kind: str, m: int, certify_limit: int, spec: str | None = None, memory_limit: int | None = None) -> dict:
     """One measurement in this (fresh) process; returns a JSON-able dict."""
     from symhess.linalg.memory import peak_rss_bytes
 
@@ -76,7 +76,8 @@ def worker(kind: str, m: int, certify_limit: int, spec: str | None = None) -> di
     if kind in ("exact", "exact-mc"):
         from symhess.hessian.assembly import hessian_ranks
 
-        rep = hessian_ranks(net, data, parts=("loss",), certify_limit=certify_limit if kind == "exact" else 0)
+        rep = hessian_ranks(net, data, parts=("loss",), certify_limit=certify_limit if kind == "exact" else 0,
+                            memory_limit=memory_limit)
         res = rep.ranks["loss"]
         out.update(seconds=rep.seconds["total"], assembly=rep.seconds["assembly"], rank=res.rank,
                    path=rep.path, estimate_bytes=rep.memory_estimate_bytes,
@@ -109,7 +110,7 @@ def worker(kind: str, m: int, certify_limit: int, spec: str | None = None) -> di
     return out
 
 
-def run(kind: str, m: int, args) -> dict | None:
+def run(kind: str, m: int, args, memory_limit: int | None = None) -> dict | None:
     """Run :func:`worker` in a subprocess; ``None`` if it exceeded its time cap."""
     cap = args.cap if kind == "sympy" else args.timeout
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
@@ -117,6 +118,8 @@ def run(kind: str, m: int, args) -> dict | None:
     cmd = [sys.executable, __file__, "--worker", kind, "--channels", str(m), "--certify-limit", str(args.certify_limit)]
     if isinstance(m, str):  # an instance spec
         cmd[4:6] = ["--channels", "0", "--spec", m]
+    if memory_limit:
+        cmd += ["--memory-limit", str(memory_limit)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=cap, env=env)
     except subprocess.TimeoutExpired:  # subprocess.run kills the child
@@ -142,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--targets", action="store_true",
                     help="issue 11's targets: p~2000 and the high-rank instance vs float64, Monte Carlo at 1e4 and 3e4")
     ap.add_argument("--mc-sizes", default="", help="target sizes measured by Monte Carlo alone (no float64)")
+    ap.add_argument("--memory-limit", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--channels", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--spec", action="append", default=[],
@@ -155,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
             import flint
 
             flint.ctx.threads = int(os.environ["SYMHESS_FLINT_THREADS"])
-        print(json.dumps(worker(args.worker, args.channels, args.certify_limit, args.spec[0] if args.spec else None)))
+        print(json.dumps(worker(args.worker, args.channels, args.certify_limit, args.spec[0] if args.spec else None,
+                                args.memory_limit)))
         return 0
     header = ("| p | rank H_L | path | exact s | exact MC s | float64 s | exact/float64 | sympy s | "
               "sympy/exact | peak MB (exact) | peak MB (float64) | float64 rank agrees |")
@@ -189,11 +194,12 @@ def main(argv: list[str] | None = None) -> int:
                            f"vs float64 {fl['seconds']:.2f} s; peak {ex['peak_memory_bytes'] / GB:.2f} GB "
                            f"vs {fl['peak_memory_bytes'] / GB:.2f} GB; load {_load()})")
     for size in [int(s) for s in args.mc_sizes.split(",") if s]:
-        mc = run("exact-mc", channels_for(size), args)
+        limit_s, limit_b = (600, 16 * GB) if size > 20000 else (600, 2 * GB)
+        # the target's memory is the limit (above the default, half the RAM, when the target allows more)
+        mc = run("exact-mc", channels_for(size), args, memory_limit=max(limit_b, _half_ram()))
         if mc is None:
             summary.append(f"Monte Carlo at p ~ {size}: timeout ({args.timeout:g} s)")
             continue
-        limit_s, limit_b = (600, 16 * GB) if size > 20000 else (600, 2 * GB)
         ok = mc["seconds"] <= limit_s and mc["peak_memory_bytes"] <= limit_b
         summary.append(f"Monte Carlo at p = {mc['p']} (target {limit_s} s, {limit_b / GB:.0f} GB): "
                        f"{mc['seconds']:.1f} s, peak {mc['peak_memory_bytes'] / GB:.2f} GB, estimate "
@@ -204,6 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         print("\ntargets:")
         print("\n".join("- " + line for line in summary))
     return 0
+
+
+def _half_ram() -> int:
+    from symhess.linalg.memory import default_limit_bytes
+
+    return default_limit_bytes()
 
 
 def _load() -> str:

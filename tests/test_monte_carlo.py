@@ -90,3 +90,15 @@ def test_error_bound_is_a_probability_and_falls_with_more_primes(r):
     two = _error_bound(1000, r, PRIMES[:2], max_rank=10)
     assert 0 <= two <= one <= 1
     assert _error_bound(1000, 10, PRIMES, max_rank=10) == 0.0
+
+
+def test_blocked_elimination_with_tiny_inner_chunks(monkeypatch):
+    """Many basis blocks, products reduced every 8 terms: the same rank, pivots and pivot minor as FLINT."""
+    import symhess.linalg.rank as rank
+
+    monkeypatch.setattr(rank, "BLAS_INNER", 8)
+    a = _low_rank(90, 70, 40, seed=5)
+    r, cols, rows = rank.rank_mod_blas(a, PRIMES[0], panel=16)
+    assert r == 40 == flint.fmpz_mat(a.tolist()).rank()
+    assert flint.nmod_mat(a[np.ix_(rows, cols)].tolist(), PRIMES[0]).det() != 0
+    assert schur_checks(a, rows, cols, PRIMES[1:], random.Random(0)) == [True, True]

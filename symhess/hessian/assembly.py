@@ -49,8 +49,8 @@ from typing import Sequence
 import numpy as np
 
 from ..linalg.integer import INT64_LIMIT, clear_denominators, common_dtype, exact_add, exact_matmul, exact_mul, max_abs
-from ..linalg.memory import check_fits, estimate_rank_bytes, peak_rss_bytes
-from ..linalg.rank import float64_rank, integer_rank
+from ..linalg.memory import check_fits, estimate_rank_bytes, loss_assembly_bytes, loss_rank_bound, peak_rss_bytes
+from ..linalg.rank import float64_rank, integer_rank, monte_carlo_rank_bytes
 from ..nets.architecture import Architecture, LayerShape, Network
 from ..nets.data import Dataset
 from ..nets.sequential import SequentialNetwork
@@ -440,15 +440,23 @@ def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequen
     if method not in ("exact", "float64"):
         raise InputError("method", "'exact' or 'float64'", method)
     arch, p = net.arch, net.arch.num_params
-    estimate = estimate_rank_bytes(arch, data.n, tuple(parts) + tuple(column_blocks))
+    certify = p <= certify_limit
+    wanted = set(parts) | set(column_blocks)
+    loss_only = wanted == {"loss"} and method == "exact"
+    general = estimate_rank_bytes(arch, data.n, tuple(parts) + tuple(column_blocks))
+    estimate = general
+    if loss_only and not certify:  # one int64 p × p buffer and the Monte Carlo working set
+        estimate = 8 * p * p + max(loss_assembly_bytes(arch, data.n),
+                                   monte_carlo_rank_bytes(p, p, loss_rank_bound(arch, data.n)))
     check_fits(estimate, memory_limit)
     start = time.perf_counter()
     via_jacobian = data.n * arch.outputs < p
-    wanted = set(parts) | set(column_blocks)
-    loss_only = wanted == {"loss"} and method == "exact"
     A = None
     if loss_only:  # H_L alone: F̂ + s_y ĴᵀĴ in one p × p buffer, ĴᵀĴ never formed whole
         A = _add_outer_in_place(assemble_any(net, data, functional=True, outer=False))
+        if A is None:  # entries beyond int64: the general path, with its own estimate
+            estimate = general
+            check_fits(estimate, memory_limit)
     if A is None:
         with np.errstate(over="ignore", invalid="ignore"):  # float64 overflow is detected just below
             A = assemble_any(net, data, functional=bool(wanted & {"functional", "loss"}),
@@ -457,7 +465,6 @@ def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequen
         if loss_only:
             A = _loss_in_place(A)  # drop ĴᵀĴ and F̂ (one p × p matrix less at the peak)
     seconds = {"assembly": time.perf_counter() - start}
-    certify = p <= certify_limit
 
     def rank_of(name: str, columns: slice = slice(None)):
         matrix = "jacobian" if name == "outer" and via_jacobian else name

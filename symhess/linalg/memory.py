@@ -50,15 +50,24 @@ def peak_rss_bytes() -> int:
 
 
 def forward_jacobian_bytes(arch: Architecture, n: int) -> int:
-    """Largest forward Jacobian ``D_{l,k}`` (``n × m_l d_l × p_k``) plus its windows for layer ``l+1``
-    (``n × d_{l+1} × m_l k_{l+1} × p_k``), int64."""
+    """Largest working set of one ``F̂`` block ``(l, k)`` of :mod:`symhess.hessian.assembly`, int64, in Python ints.
+
+    ``l ≥ k + 2`` (or a locally connected layer ``k``): the forward Jacobian ``D_{l-1,k}``
+    (``n × m_{l-1} d_{l-1} × p_k``) plus its windows for layer ``l`` (``n × d_l × m_{l-1} k_l × p_k``).
+    ``l = k + 1`` with a shared layer ``k``: ``U_k`` is never formed, only the windows of
+    ``Q`` (``n × m_k d_k × c`` and ``n × d_l × m_k k_l × c``, ``c = m_{k-1} k_k``; ``p_k = m_k c``).
+    """
     shapes = arch.layers
     worst = 0
     for k, lower in enumerate(shapes[:-1]):
-        for upper in shapes[k + 1:]:
+        for j in range(k + 1, len(shapes)):
+            upper = shapes[j]
             rows = upper.in_channels * upper.in_dim
             windows = upper.out_dim * upper.in_channels * upper.kernel_size
-            worst = max(worst, n * (rows + windows) * lower.num_params)
+            width = layer_params(lower)
+            if j == k + 1 and lower.shared:
+                width = lower.in_channels * lower.kernel_size
+            worst = max(worst, n * (rows + windows) * width)
     return 8 * worst
 
 
@@ -87,6 +96,32 @@ def estimate_rank_bytes(arch: Architecture | SequentialArchitecture, n: int, par
     per_entry = BYTES_PER_ENTRY_ASSEMBLY + BYTES_PER_ENTRY_RANK if square else 0
     work = sequential_work_bytes(arch) if isinstance(arch, SequentialArchitecture) else forward_jacobian_bytes(arch, n)
     return per_entry * p * p + work + 8 * 4 * n * arch.outputs * p
+
+
+def loss_rank_bound(arch: Architecture | SequentialArchitecture, n: int) -> int:
+    """A structural upper bound on ``rank H_L`` used to size the modular elimination's basis.
+
+    ``rank H_L ≤ rank H_O + rank H_F ≤ nK + Σ_k rank F̂[:, θ_k]``. For a 1D network
+    (:class:`Architecture`, linear or ReLU) the output is linear in each layer's weights, so the
+    diagonal blocks ``F̂[θ_k, θ_k]`` are zero and ``rank F̂[:, θ_k] ≤ min(p_k, p − p_k)``; for a
+    general layer stack only ``≤ p_k``. Never above ``p``.
+    """
+    p = arch.num_params
+    sizes = [layer.num_params for layer in arch.layers]
+    hollow = isinstance(arch, Architecture)
+    functional = sum(min(pk, p - pk) if hollow else pk for pk in sizes)
+    return min(p, n * arch.outputs + functional)
+
+
+def loss_assembly_bytes(arch: Architecture | SequentialArchitecture, n: int, block_rows: int = 512) -> int:
+    """Bytes the loss-only assembly (``F̂`` with ``s_y ĴᵀĴ`` added in place) holds besides the int64 ``H_L``
+    (``8 p²``): three copies of the off-diagonal ``F̂`` blocks (raw, scaled, common dtype), the forward
+    Jacobians, ``Ĵ`` and a ``block_rows``-row block of ``ĴᵀĴ`` (float64 and int64)."""
+    p = arch.num_params
+    sizes = [layer.num_params for layer in arch.layers]
+    off_diagonal = sum(sizes[l] * sizes[k] for l in range(len(sizes)) for k in range(l))
+    work = sequential_work_bytes(arch) if isinstance(arch, SequentialArchitecture) else forward_jacobian_bytes(arch, n)
+    return 3 * 8 * off_diagonal + work + 8 * 4 * n * arch.outputs * p + 3 * 8 * block_rows * p
 
 
 def check_fits(needed: int, limit: int | None = None, what: str = "the Hessian matrices") -> int:
@@ -136,18 +171,6 @@ def exact_inputs_bytes(arch: Architecture, n: int) -> int:
     return BYTES_PER_EXACT_VALUE * (params_of(arch) + n * (arch.input_dim + arch.outputs))
 
 
-def forward_jacobian_bytes_exact(arch: Architecture, n: int) -> int:
-    """:func:`forward_jacobian_bytes` in Python ints."""
-    shapes = arch.layers
-    worst = 0
-    for k, lower in enumerate(shapes[:-1]):
-        for upper in shapes[k + 1:]:
-            rows = upper.in_channels * upper.in_dim
-            windows = upper.out_dim * upper.in_channels * upper.kernel_size
-            worst = max(worst, n * (rows + windows) * layer_params(lower))
-    return 8 * worst
-
-
 def rank_job_bytes(arch: Architecture, n: int, parts: Iterable[str] = ("outer", "functional", "loss")) -> int:
     """Everything ``symhess rank`` (MSE) holds: :func:`estimate_rank_bytes` (in Python ints) plus the exact
     weights and data. At least what :mod:`symhess.hessian.assembly` checks itself, so the CLI refuses first."""
@@ -155,7 +178,7 @@ def rank_job_bytes(arch: Architecture, n: int, parts: Iterable[str] = ("outer", 
     parts = tuple(parts)
     square = any(name != "outer" for name in parts) or n * arch.outputs >= p
     per_entry = BYTES_PER_ENTRY_ASSEMBLY + BYTES_PER_ENTRY_RANK if square else 0
-    return (per_entry * p * p + forward_jacobian_bytes_exact(arch, n) + 8 * 4 * n * arch.outputs * p
+    return (per_entry * p * p + forward_jacobian_bytes(arch, n) + 8 * 4 * n * arch.outputs * p
             + exact_inputs_bytes(arch, n))
 
 

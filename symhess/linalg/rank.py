@@ -719,6 +719,26 @@ def _rref_rows(B: np.ndarray, idx: np.ndarray, q: int) -> tuple[np.ndarray, list
     return np.vstack([E1, E2]), p1 + p2, r1 + r2
 
 
+def _blocks_product(B: np.ndarray, blocks: list[tuple[list[int], np.ndarray]], q: int) -> np.ndarray:
+    """``B[:, P] E mod q`` for ``E`` stored as row blocks ``(P_j, E_j)``: ``Σ_j B[:, P_j] E_j``, reduced once
+    per :data:`BLAS_INNER` summed terms (each partial sum an integer below ``2^52``: exact)."""
+    out = np.zeros((B.shape[0], blocks[0][1].shape[1]))
+    acc, inner = None, 0
+    for p_j, E_j in blocks:
+        if acc is not None and inner + len(p_j) > BLAS_INNER:
+            out = _reduce(out + _reduce(acc, q), q)
+            acc, inner = None, 0
+        if len(p_j) > BLAS_INNER:  # one block alone too long (wider panels than the default)
+            out = _reduce(out + _mod_matmul(B[:, p_j], E_j, q), q)
+            continue
+        prod = B[:, p_j] @ E_j
+        acc = prod if acc is None else np.add(acc, prod, out=acc)
+        inner += len(p_j)
+    if acc is not None:
+        out = _reduce(out + _reduce(acc, q), q)
+    return out
+
+
 def rank_mod_blas(a, q: int, panel: int = BLAS_PANEL_ROWS) -> tuple[int, list[int], list[int]]:
     """Rank of the integer matrix ``a`` modulo a prime ``q < 2^20``, pivot columns ``P`` and pivot rows ``R``.
 
@@ -727,23 +747,24 @@ def rank_mod_blas(a, q: int, panel: int = BLAS_PANEL_ROWS) -> tuple[int, list[in
     ``2^20`` and products are summed over at most :data:`BLAS_INNER` terms, so every
     intermediate is an integer below ``2^53`` (:func:`_mod_matmul`). ``a`` needs only
     ``a.shape`` and row slices ``a[i:j]`` (int64 or Python ints): a row-panel generator can stand
-    in for a matrix that is never formed. Holds ``r × n`` residues plus one panel.
-    ``a[:, P]`` is a column basis modulo ``q`` and ``det a[R, P] ≢ 0 (mod q)``.
+    in for a matrix that is never formed. ``E`` is kept as the row blocks found panel by panel
+    (never stacked, updated block by block in place): ``8 r n`` bytes plus a few ``panel × n``
+    temporaries. ``a[:, P]`` is a column basis modulo ``q`` and ``det a[R, P] ≢ 0 (mod q)``.
     """
     m, n = a.shape
-    E = np.zeros((0, n))
+    blocks: list[tuple[list[int], np.ndarray]] = []  # (pivots of the block, its rows of E)
     piv: list[int] = []
     rows: list[int] = []
     for start in range(0, m, panel):
         B = _residues(a[start:start + panel], q)
-        if piv:
-            B = _sub_mod(B, _mod_matmul(B[:, piv], E, q), q)
+        if blocks:
+            B = _sub_mod(B, _blocks_product(B, blocks, q), q)
         E2, p2, r2 = _rref_rows(B, np.arange(start, start + B.shape[0]), q)
         if not p2:
             continue
-        if piv:
-            E = _sub_mod(E, _mod_matmul(E[:, p2], E2, q), q)
-        E = np.vstack([E, E2])
+        for p_j, E_j in blocks:  # clear the older rows on the new pivot columns
+            E_j[:] = _sub_mod(E_j, _mod_matmul(E_j[:, p2], E2, q), q)
+        blocks.append((p2, E2))
         piv += p2
         rows += r2
     return len(piv), piv, rows
@@ -826,8 +847,8 @@ def schur_checks(a: np.ndarray, rows: Sequence[int], cols: Sequence[int], primes
     so ``a x ≡ 0`` exactly when ``S V ≡ 0 (mod q)``. Returns per prime ``None`` (``a[R,P]``
     singular modulo ``q``: no evidence), ``False`` (``S ≢ 0 mod q``: proves ``rank a > r``) or
     ``True`` (``S V ≡ 0``; if ``S ≢ 0 mod q`` this happens with probability ``≤ q^-k``, Freivalds).
-    Two passes over the rows (``R`` first, then all), all primes at once: ``O(m n k t + t r³)``.
-    ``a``: int64 ``m × n``, read by row slices and ``a[R]``.
+    Two passes over the rows (``R`` first, then all), all primes at once: ``O(m n k t + t r³)``
+    time, ``O(r² + panel · n)`` memory. ``a``: int64 ``m × n``, read by row slices and ``a[R_chunk]``.
     """
     m, n = a.shape
     t, k = len(primes), vectors
@@ -838,7 +859,7 @@ def schur_checks(a: np.ndarray, rows: Sequence[int], cols: Sequence[int], primes
     X = np.zeros((n, t * k))
     X[free] = draw.integers(0, np.repeat(np.asarray(primes, dtype=np.int64), k), size=(free.size, t * k))
     limbs = _limb_count(max_abs(a))
-    T = _product_mod(a[R], X, qs, limbs)  # a[R, P̄] V
+    T = np.vstack([_product_mod(a[R[i:i + panel]], X, qs, limbs) for i in range(0, R.size, panel)])  # a[R, P̄] V
     pivot_block = a[np.ix_(R, P)]
     status: list[bool | None] = [True] * t
     for i, q in enumerate(primes):
@@ -853,6 +874,15 @@ def schur_checks(a: np.ndarray, rows: Sequence[int], cols: Sequence[int], primes
         for i in np.flatnonzero(nonzero):
             status[i] = False
     return status
+
+
+def monte_carlo_rank_bytes(m: int, n: int, rank_bound: int) -> int:
+    """Working set of :func:`monte_carlo_rank` on an ``m × n`` matrix (not counting the matrix) whose rank is at
+    most ``rank_bound``: the elimination basis (``8 r n``, :func:`rank_mod_blas`) or the Schur checks'
+    pivot block, its residues and the solve of ``[A | T]`` (``6 · 8 r²``), plus a dozen float64
+    panels of :data:`BLAS_PANEL_ROWS` rows."""
+    r = min(rank_bound, m, n)
+    return 8 * r * n + 6 * 8 * r * r + 12 * 8 * BLAS_PANEL_ROWS * n
 
 
 def _check_miss_bound(biggest: int, rank: int, q: int, vectors: int) -> float:
