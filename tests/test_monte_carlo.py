@@ -102,3 +102,29 @@ def test_blocked_elimination_with_tiny_inner_chunks(monkeypatch):
     assert r == 40 == flint.fmpz_mat(a.tolist()).rank()
     assert flint.nmod_mat(a[np.ix_(rows, cols)].tolist(), PRIMES[0]).det() != 0
     assert schur_checks(a, rows, cols, PRIMES[1:], random.Random(0)) == [True, True]
+
+
+def test_loss_only_monte_carlo_peak_stays_within_its_estimate():
+    """Fresh process, p = 2574 (past SMALL_ENTRIES: the Schur-check path): the memory the rank adds to the
+    process peak is below ``hessian_ranks``'s own estimate, and the estimate is the loss-only one."""
+    import json
+    import subprocess
+    import sys
+
+    code = """
+import json
+from symhess.hessian.assembly import hessian_ranks
+from symhess.linalg.memory import peak_rss_bytes
+from symhess.nets.architecture import Architecture, ConvLayer, random_network
+from symhess.nets.data import random_dataset
+arch = Architecture(16, (ConvLayer(22, 3), ConvLayer(22, 3)), 4, "linear")
+net, data = random_network(arch, 0), random_dataset(arch, 16, 0)
+before = peak_rss_bytes()
+rep = hessian_ranks(net, data, parts=("loss",), certify_limit=0)
+print(json.dumps({"p": rep.params, "added": peak_rss_bytes() - before, "estimate": rep.memory_estimate_bytes,
+                  "path": rep.ranks["loss"].path, "checks": len(rep.ranks["loss"].details["check_primes"])}))
+"""
+    out = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                    check=True).stdout.strip().splitlines()[-1])
+    assert out["p"] == 2574 and out["path"] == "monte-carlo" and out["checks"] > 0
+    assert 0 < out["added"] <= out["estimate"], out
