@@ -19,8 +19,9 @@ filter size 3, a dense layer to ``K = 4`` outputs, ``n = 16`` integer samples, i
 
 ``--targets``: p ≈ 2,000 and the high-rank instance certified against float64 (target
 ``exact / float64 ≤ 1``), then Monte Carlo alone at p ≈ 10^4 (target: 2 GB peak) and
-p ≈ 3·10^4 (target: 10 minutes, 16 GB); prints one line per target with the ratio or the
-limits, the peak memory and the load average.
+p ≈ 3·10^4 (target: 10 minutes, 16 GB), then the certified p = 9,360 instance alone (target:
+10 minutes, 8 GB); prints one line per target with the ratio or the limits, the peak memory and
+the load average.
 
 Each measurement runs in a fresh subprocess, so the peak memory (``ru_maxrss``) is its own.
 FLINT and the BLAS get the same number of threads (``--threads``, default all cores).
@@ -37,6 +38,9 @@ import time
 
 DEFAULT_SIZES = (250, 500, 1000, 2000, 4000)
 HIGH_RANK = "30,5x5,8x8,8,60,1"
+CERTIFIED_10K = "16,3x3,48x48,4,16,3"
+"""The issue's certified-at-10^4 instance (``--input-dim 16 --kernels 3,3 --channels 48,48 --outputs 4 --samples 16
+--seed 3``, p = 9,360)."""
 GB = 10 ** 9
 D0, K, N_SAMPLES, KERNEL = 16, 4, 16, 3
 
@@ -145,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--targets", action="store_true",
                     help="issue 11's targets: p~2000 and the high-rank instance vs float64, Monte Carlo at 1e4 and 3e4")
     ap.add_argument("--mc-sizes", default="", help="target sizes measured by Monte Carlo alone (no float64)")
+    ap.add_argument("--certified-specs", default="",
+                    help="instance specs (';'-separated) certified alone, no float64 (target: 10 min, 8 GB)")
     ap.add_argument("--memory-limit", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--channels", type=int, help=argparse.SUPPRESS)
@@ -154,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.targets:
         args.sizes, args.spec, args.no_sympy = "2000", [HIGH_RANK], True
         args.mc_sizes = args.mc_sizes or "10000,30000"
+        args.certified_specs = args.certified_specs or CERTIFIED_10K
     if args.worker:
         if os.environ.get("SYMHESS_FLINT_THREADS"):
             import flint
@@ -206,6 +213,15 @@ def main(argv: list[str] | None = None) -> int:
                        f"{mc['estimate_bytes'] / GB:.2f} GB, rank {mc['rank']} ({'met' if ok else 'NOT met'}; "
                        f"{mc.get('primes', '?')} primes, error bound {mc.get('error_bound', float('nan')):.2g}; "
                        f"load {_load()})")
+    for spec in [x for x in args.certified_specs.split(";") if x]:
+        ex = run("exact", spec, args)
+        if ex is None:
+            summary.append(f"certified at {spec}: timeout ({args.timeout:g} s)")
+            continue
+        ok = ex["path"] == "certified" and ex["seconds"] <= 600 and ex["peak_memory_bytes"] <= 8 * GB
+        summary.append(f"certified at p = {ex['p']} (target 600 s, 8 GB): {ex['seconds']:.1f} s, peak "
+                       f"{ex['peak_memory_bytes'] / GB:.2f} GB, estimate {ex['estimate_bytes'] / GB:.2f} GB, "
+                       f"rank {ex['rank']}, {ex['path']} ({'met' if ok else 'NOT met'}; load {_load()})")
     if summary:
         print("\ntargets:")
         print("\n".join("- " + line for line in summary))

@@ -49,7 +49,8 @@ from typing import Sequence
 import numpy as np
 
 from ..linalg.integer import INT64_LIMIT, clear_denominators, common_dtype, exact_add, exact_matmul, exact_mul, max_abs
-from ..linalg.memory import check_fits, estimate_rank_bytes, loss_assembly_bytes, loss_rank_bound, peak_rss_bytes
+from ..linalg.memory import (CALL_OVERHEAD_BYTES, check_fits, estimate_rank_bytes, loss_assembly_bytes, loss_rank_bound, peak_rss_bytes,
+                             resident_bytes)
 from ..linalg.rank import float64_rank, integer_rank, monte_carlo_rank_bytes
 from ..nets.architecture import Architecture, LayerShape, Network
 from ..nets.data import Dataset
@@ -448,6 +449,7 @@ def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequen
     if loss_only and not certify:  # one int64 p × p buffer and the Monte Carlo working set
         estimate = 8 * p * p + max(loss_assembly_bytes(arch, data.n),
                                    monte_carlo_rank_bytes(p, p, loss_rank_bound(arch, data.n)))
+    estimate += resident_bytes() + CALL_OVERHEAD_BYTES  # the peak is the whole process's: count what it holds
     check_fits(estimate, memory_limit)
     start = time.perf_counter()
     via_jacobian = data.n * arch.outputs < p
@@ -455,7 +457,7 @@ def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequen
     if loss_only:  # H_L alone: F̂ + s_y ĴᵀĴ in one p × p buffer, ĴᵀĴ never formed whole
         A = _add_outer_in_place(assemble_any(net, data, functional=True, outer=False))
         if A is None:  # entries beyond int64: the general path, with its own estimate
-            estimate = general
+            estimate = general + resident_bytes() + CALL_OVERHEAD_BYTES
             check_fits(estimate, memory_limit)
     if A is None:
         with np.errstate(over="ignore", invalid="ignore"):  # float64 overflow is detected just below

@@ -49,6 +49,20 @@ def peak_rss_bytes() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
+CALL_OVERHEAD_BYTES = 64 * 2 ** 20
+"""Working memory of one rank call besides its matrices: BLAS thread buffers, FLINT's allocations, Python
+objects (the whole-process peak exceeded the matrix estimate plus the resident size by 1.5 MB at p = 600)."""
+
+
+def resident_bytes() -> int:
+    """Resident memory of this process now (``/proc/self/statm``; elsewhere the peak so far, an upper bound)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (OSError, ValueError, IndexError):
+        return peak_rss_bytes()
+
+
 def forward_jacobian_bytes(arch: Architecture, n: int) -> int:
     """Largest working set of one ``F̂`` block ``(l, k)`` of :mod:`symhess.hessian.assembly`, int64, in Python ints.
 
