@@ -671,21 +671,33 @@ BLAS_LEAF_ROWS = 32
 
 
 def _rref_small(B: np.ndarray, idx: np.ndarray, q: int) -> tuple[np.ndarray, list[int], list[int]]:
-    """:func:`_rref_rows` for a few rows: Gauss–Jordan one row at a time (products below ``2^40``: exact)."""
+    """:func:`_rref_rows` for a few rows: Gauss–Jordan one row at a time, reducing lazily.
+
+    ``M`` is kept unreduced: each step subtracts ``c · row`` with ``c`` (column ``j`` reduced) and the
+    normalised pivot row in ``[0, q)``, a product below ``2^40``; after at most
+    :data:`BLAS_LEAF_ROWS` ``= 32`` steps ``|M| < 2^20 + 32 · 2^40 < 2^52``, so every entry is an exact
+    float64 integer, congruent to the reduced value. Only the row about to pivot and the column
+    being cleared are reduced per step; ``M`` once at the end.
+    """
+    if B.shape[0] > BLAS_LEAF_ROWS:
+        raise ValueError(f"a leaf holds at most {BLAS_LEAF_ROWS} rows")
     M = B.copy()
     piv: list[int] = []
     keep: list[int] = []
     for i in range(M.shape[0]):
-        nz = np.flatnonzero(M[i])
+        row = _reduce(M[i].copy(), q)
+        nz = np.flatnonzero(row)
         if nz.size == 0:  # a combination of the rows before it
             continue
         j = int(nz[0])
-        row = _reduce(M[i] * float(pow(int(M[i, j]), -1, q)), q)
-        M = _sub_mod(M, _reduce(M[:, j:j + 1] * row, q), q)  # column j cleared in every row ...
-        M[i] = row                                           # ... but the pivot row, normalised
+        row = _reduce(row * float(pow(int(row[j]), -1, q)), q)
+        c = _reduce(M[:, j].copy(), q)
+        c[i] = 0.0
+        M[:, j:] -= c[:, None] * row[j:]  # row is zero before j; column j now ≡ 0 in every other row
+        M[i] = row
         piv.append(j)
         keep.append(i)
-    return M[keep], piv, [int(idx[i]) for i in keep]
+    return _reduce(M[keep], q), piv, [int(idx[i]) for i in keep]
 
 
 def _rref_rows(B: np.ndarray, idx: np.ndarray, q: int) -> tuple[np.ndarray, list[int], list[int]]:
