@@ -674,13 +674,13 @@ def _rref_small(B: np.ndarray, idx: np.ndarray, q: int) -> tuple[np.ndarray, lis
     """:func:`_rref_rows` for a few rows: Gauss–Jordan one row at a time, reducing lazily.
 
     ``M`` is kept unreduced: each step subtracts ``c · row`` with ``c`` (column ``j`` reduced) and the
-    normalised pivot row in ``[0, q)``, a product below ``2^40``; after at most
-    :data:`BLAS_LEAF_ROWS` ``= 32`` steps ``|M| < 2^20 + 32 · 2^40 < 2^52``, so every entry is an exact
+    normalised pivot row in ``[0, q)``, a product below ``2^40``; after ``b`` steps
+    ``|M| < 2^20 + b · 2^40 < 2^52`` (``b`` rows, at most :data:`BLAS_LEAF_ROWS`), so every entry is an exact
     float64 integer, congruent to the reduced value. Only the row about to pivot and the column
     being cleared are reduced per step; ``M`` once at the end.
     """
-    if B.shape[0] > BLAS_LEAF_ROWS:
-        raise ValueError(f"a leaf holds at most {BLAS_LEAF_ROWS} rows")
+    if B.shape[0] >= 2 ** 11:  # 2^20 + b · 2^40 < 2^52 needs b < 2^12; keep a margin
+        raise ValueError("a leaf of the lazy Gauss–Jordan holds fewer than 2^11 rows")
     M = B.copy()
     piv: list[int] = []
     keep: list[int] = []
