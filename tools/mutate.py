@@ -74,7 +74,7 @@ CATALOGUE: tuple[Mutation, ...] = (
     Mutation("rank-limbs-always-zero", "symhess/linalg/rank.py",
              "        if (t & mask).any():\n            return False", "        if False:\n            return False",
              "limb residual never rejects (the float64 BLAS kernel verification)", T_RANK + ("tests/test_rank_scale.py",)),
-    Mutation("rank-blas-reduce-floor", "symhess/linalg/rank.py", "    x -= q * (x >= q)\n", "",
+    Mutation("rank-blas-reduce-floor", "symhess/linalg/modular.py", "    x -= q * (x >= q)\n", "",
              "modular reduction misses the off-by-one correction", T_RANK + ("tests/test_rank_scale.py",)),
     Mutation("rank-assume-symmetric", "symhess/linalg/rank.py",
              "sym = symmetric if symmetric is not None else (shape[0] == shape[1] and bool(np.array_equal(arr, arr.T)))",
