@@ -57,9 +57,9 @@ def _mod_matmul(x: np.ndarray, y: np.ndarray, q: int) -> np.ndarray:
 
 
 def _reduce(x: np.ndarray, q: int) -> np.ndarray:
-    """``x mod q`` in place, for float64 integers ``0 ≤ x < 2^52`` and ``q < 2^20`` (exact).
+    """``x mod q`` in place, for float64 integers ``|x| < 2^52`` and ``q < 2^20`` (exact).
 
-    ``y = fl(x · fl(1/q))`` is within ``x/q · 2^-51 < 1`` of ``x/q``, so ``f = floor(y)`` is
+    ``y = fl(x · fl(1/q))`` is within ``|x|/q · 2^-51 < 1`` of ``x/q``, so ``f = floor(y)`` is
     ``floor(x/q)`` or off by one; ``x − q f`` (integers below ``2^53``: exact) lies in
     ``[−q, 2q)`` and one correction each way gives ``[0, q)``. (``np.fmod`` is ~50× slower.)
     """
