@@ -53,6 +53,7 @@ class Mutation:
 
 
 T_RANK = ("tests/test_certificate.py",)
+T_DIXON = ("tests/test_dixon.py", "tests/test_rank_scale.py")
 T_FW = ("tests/test_verdicts.py", "tests/test_check_command.py")
 T_ASM = ("tests/test_assembly.py", "tests/test_kinks.py")
 T_HESS = ("tests/test_hessian_routes.py", "tests/test_block_formulas.py")
@@ -76,6 +77,17 @@ CATALOGUE: tuple[Mutation, ...] = (
              "limb residual never rejects (the float64 BLAS kernel verification)", T_RANK + ("tests/test_rank_scale.py",)),
     Mutation("rank-blas-reduce-floor", "symhess/linalg/modular.py", "    x -= q * (x >= q)\n", "",
              "modular reduction misses the off-by-one correction", T_RANK + ("tests/test_rank_scale.py",)),
+    Mutation("dixon-stop-unverified", "symhess/linalg/dixon.py",
+             "            if i + 1 >= len(delta) and not S.any():", "            if i + 1 >= len(delta):",
+             "Dixon lifting stops after the denominator's digits without the exact check S = 0 (truncated numerators)",
+             T_RANK + T_DIXON),
+    Mutation("dixon-lift-inexact-division", "symhess/linalg/dixon.py",
+             "        if not exact:\n            return\n", "        if False:\n            return\n",
+             "Dixon lifting accepts a division by q that is not exact (a wrong inverse mod q goes unnoticed)",
+             T_RANK + T_DIXON),
+    Mutation("dixon-residual-never-rejects", "symhess/linalg/dixon.py",
+             "            if not exact:\n                return False", "            if False:\n                return False",
+             "digit-by-digit residual of the other rows never rejects a carry not divisible by q", T_RANK + T_DIXON),
     Mutation("rank-assume-symmetric", "symhess/linalg/rank.py",
              "sym = symmetric if symmetric is not None else (shape[0] == shape[1] and bool(np.array_equal(arr, arr.T)))",
              "sym = True", "take pivot columns as pivot rows for every matrix", T_RANK),
