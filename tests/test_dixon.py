@@ -177,3 +177,29 @@ def test_kernel_certificate_uses_dixon_and_rejects_an_unlucky_prime():
     bad = a.copy()
     bad[np.setdiff1d(np.arange(30), rows)[0], 0] += 1  # rank 9 now, but pivots of rank 8
     assert not _kernel_certificate_np(bad, rows, cols)
+
+
+def test_symmetric_residual_checks_half_and_still_rejects():
+    rng = random.Random(9)
+    U = _random(rng, 40, 6, 5)
+    a = U @ np.diag([1, -2, 3, 1, -1, 2]) @ U.T  # symmetric, rank 6
+    rk, cols, _ = rank_mod(a, 2 ** 61 - 1, want_rows=True)
+    assert rk == 6 and _kernel_certificate_np(a, cols, cols)
+    free = np.setdiff1d(np.arange(40), cols)
+    i, j = int(free[-1]), int(free[0])  # i > j: the lower triangle, outside the checked half
+    sym = a.copy()
+    sym[i, j] += 1
+    sym[j, i] += 1
+    assert not _kernel_certificate_np(sym, cols, cols)  # symmetric perturbation: seen in the upper half
+    lower = a.copy()
+    lower[i, j] += 1
+    assert not _kernel_certificate_np(lower, cols, cols)  # no longer symmetric: every entry checked
+    x, den = dixon_solve(a[np.ix_(cols, cols)], -a[np.ix_(cols, free)])
+    aP, aF = a[np.ix_(free, cols)], a[np.ix_(free, free)]
+    assert qadic_residual_is_zero(aP, aF, x, den, symmetric=True)
+    bad = aF.copy()
+    bad[0, -1] += 1  # upper triangle
+    assert not qadic_residual_is_zero(aP, bad, x, den, symmetric=True)
+    bad = aF.copy()
+    bad[-1, 0] += 1  # lower triangle: only the full check sees it
+    assert not qadic_residual_is_zero(aP, bad, x, den)

@@ -62,7 +62,7 @@ PRIMES = 3
 """Primes tried for ``A`` invertible modulo ``q`` before giving up (``A`` is probably singular)."""
 RECONSTRUCT_EVERY = 2
 """Step 1 attempts a rational reconstruction every this many lifting steps."""
-RESIDUAL_PANEL_ROWS = 1024
+RESIDUAL_PANEL_ROWS = 256
 """Rows of the other-row residual (:func:`qadic_residual_is_zero`) handled at a time."""
 
 
@@ -79,17 +79,20 @@ def fits_float64_plan(bits: int, inner: int) -> bool:
 
 
 def _exact_quotient(u: np.ndarray, q: int) -> tuple[np.ndarray, bool]:
-    """``(u / q, whether q divides every entry)`` for integer matrices ``u`` (int64, or float64 below ``2^52``).
+    """``(u / q, whether q divides every entry)`` for integer matrices ``u`` (int64, or float64 below ``2^52``;
+    a float64 ``u`` is overwritten).
 
-    float64: ``k = rint(fl(u · fl(1/q)))`` is within ``|u|/q · 2^-51 < 1/2`` of ``u/q``, so it is
-    ``u/q`` when that is an integer; ``u − q k`` (an integer below ``2^53``: exact) is then 0, and is
-    non-zero whenever ``q ∤ u`` (``q k`` is a multiple of ``q``).
+    float64: ``fl(u · fl(1/q))`` is within ``|u/q| · 2^-52 (1 + 2^-53) < 1/2`` of ``u/q`` (``q ≥ 3``), so
+    ``k = rint(·)`` is ``u/q`` when that is an integer; ``u − q k`` (integers below ``2^53``: exact) is
+    then 0, and is non-zero whenever ``q ∤ u`` (``q k`` is a multiple of ``q``).
     """
     if u.dtype == np.int64:
         k, rem = np.divmod(u, q)
         return k, not rem.any()
-    k = np.rint(u * (1.0 / q))
-    return k, not (u - k * q).any()
+    k = u * (1.0 / q)
+    np.rint(k, out=k)
+    u -= k * q
+    return k, not u.any()
 
 
 def _mod(t: np.ndarray, q: int) -> np.ndarray:
@@ -298,14 +301,21 @@ class QadicMatrix:
         return out
 
 
-def qadic_residual_is_zero(aP: np.ndarray, aF: np.ndarray, x: QadicMatrix, den: int) -> bool:
+def qadic_residual_is_zero(aP: np.ndarray, aF: np.ndarray, x: QadicMatrix, den: int, symmetric: bool = False) -> bool:
     """Whether ``Z = aP X + aF den`` is exactly zero (``aP`` ``m × r``, ``aF`` ``m × s``, ``X`` ``r × s``).
 
     With ``X = Σ_j x_j q^j`` and ``den = Σ_j δ_j q^j`` (balanced digits), ``Z = Σ_j q^j t_j`` with
-    ``t_j = aP x_j + δ_j aF``, exact int64 matrices (:class:`_ExactProduct`). ``Z = 0`` iff, carrying
+    ``t_j = aP x_j + δ_j aF``, exact integer matrices (:class:`_ExactProduct`). ``Z = 0`` iff, carrying
     from the lowest digit (``c_0 = t_0``, ``c_{j+1} = c_j / q + t_{j+1}``), every ``c_j`` is divisible
     by ``q`` and the last carry is 0 (``Z = q^j (c_j + Σ_{k>j} q^(k−j) t_k)`` at every step): an exact
-    integer identity check. Needs :func:`fits_int64_plan` for ``aP, aF`` (carries ``< 2^62``).
+    integer identity check, in row panels. Needs :func:`fits_int64_plan` for ``aP, aF`` (the carries
+    stay below ``2^62``; below ``2^52`` with :func:`fits_float64_plan`, then in float64).
+
+    ``symmetric``: the caller knows ``Z`` is symmetric (``m = s``; the kernel certificate of a symmetric
+    matrix with pivot rows = pivot columns ``P`` and ``F`` the others: ``aP = a[F,P]``, ``aF = a[F,F]`` and
+    ``X`` an exactly verified solution of ``a[P,P] X = −den a[P,F]``, so ``Z = den (a[F,F] − a[F,P] a[P,P]⁻¹
+    a[P,F])``, ``den`` times a symmetric Schur complement); then only the entries ``Z[i, j]`` with ``j``
+    at least the first row of ``i``'s panel are checked, about half.
     """
     q = x.q
     dd = balanced_digits(int(den), q)
@@ -313,18 +323,20 @@ def qadic_residual_is_zero(aP: np.ndarray, aF: np.ndarray, x: QadicMatrix, den: 
     e = max(_bits(np.asarray(aP)), _bits(np.asarray(aF)), 1)
     if not fits_int64_plan(e, aP.shape[1]):
         raise ValueError("entries too large for the exact int64 plan")
+    if symmetric and aP.shape[0] != aF.shape[1]:
+        raise ValueError("a symmetric residual needs as many rows as columns")
     as_float = fits_float64_plan(e, aP.shape[1])
     dtype = np.float64 if as_float else np.int64
     for start in range(0, aP.shape[0], RESIDUAL_PANEL_ROWS):
+        first = start if symmetric else 0
         prod = _ExactProduct(aP[start:start + RESIDUAL_PANEL_ROWS], as_float)
-        F = np.asarray(aF[start:start + RESIDUAL_PANEL_ROWS]).astype(dtype)
+        F = np.asarray(aF[start:start + RESIDUAL_PANEL_ROWS, first:]).astype(dtype)
         carry = np.zeros(F.shape, dtype=dtype)
         for j in range(k):
-            t = carry
-            if j < x.digits.shape[0]:
-                t = t + prod(x.digits[j].astype(np.float64))
+            t = prod(x.digits[j][:, first:].astype(np.float64)) if j < x.digits.shape[0] else np.zeros_like(F)
+            t += carry
             if j < len(dd):
-                t = t + F * dd[j]
+                t += F * dd[j]
             carry, exact = _exact_quotient(t, q)
             if not exact:
                 return False

@@ -334,7 +334,9 @@ def _kernel_certificate_np(a: np.ndarray, rows: list[int], cols: list[int]) -> b
     if solved is not None:
         if other.size == 0:
             return True
-        return qadic_residual_is_zero(a[np.ix_(other, P)], a[np.ix_(other, free)], *solved)
+        # symmetric a with R = P: the residual is den times the (symmetric) Schur complement
+        sym = np.array_equal(other, free) and a.shape[0] == a.shape[1] and bool(np.array_equal(a, a.T))
+        return qadic_residual_is_zero(a[np.ix_(other, P)], a[np.ix_(other, free)], *solved, symmetric=sym)
     minor = flint.fmpz_mat(a[np.ix_(R, P)].tolist())
     rhs = flint.fmpz_mat([[-int(v) for v in row] for row in a[np.ix_(R, free)].tolist()])
     try:
