@@ -75,7 +75,7 @@ CATALOGUE: tuple[Mutation, ...] = (
     Mutation("rank-limbs-always-zero", "symhess/linalg/rank.py",
              "        if (t & mask).any():\n            return False", "        if False:\n            return False",
              "limb residual never rejects (the float64 BLAS kernel verification)", T_RANK + ("tests/test_rank_scale.py",)),
-    Mutation("rank-blas-reduce-floor", "symhess/linalg/modular.py", "    x -= q * (x >= q)\n", "",
+    Mutation("rank-blas-reduce-floor", "symhess/linalg/modular.py", "    np.subtract(x, q, out=x, where=x >= q)\n", "",
              "modular reduction misses the off-by-one correction", T_RANK + ("tests/test_rank_scale.py",)),
     Mutation("dixon-stop-unverified", "symhess/linalg/dixon.py",
              "            if i + 1 >= len(delta) and not S.any():", "            if i + 1 >= len(delta):",

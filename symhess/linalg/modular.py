@@ -67,15 +67,15 @@ def _reduce(x: np.ndarray, q: int) -> np.ndarray:
     np.floor(f, out=f)
     f *= q
     np.subtract(x, f, out=x)
-    x += q * (x < 0)
-    x -= q * (x >= q)
+    np.add(x, q, out=x, where=x < 0)  # masked in place: no temporary products
+    np.subtract(x, q, out=x, where=x >= q)
     return x
 
 
 def _sub_mod(x: np.ndarray, y: np.ndarray, q: int) -> np.ndarray:
     """``(x − y) mod q`` for residues in ``[0, q)``."""
     z = x - y
-    z += q * (z < 0)
+    np.add(z, q, out=z, where=z < 0)
     return z
 
 
