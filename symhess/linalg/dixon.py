@@ -62,6 +62,8 @@ PRIMES = 3
 """Primes tried for ``A`` invertible modulo ``q`` before giving up (``A`` is probably singular)."""
 RECONSTRUCT_EVERY = 2
 """Step 1 attempts a rational reconstruction every this many lifting steps."""
+GATE_ENTRIES = 4
+"""... first of these entries alone (the others only once they reconstruct)."""
 RESIDUAL_PANEL_ROWS = 256
 """Rows of the other-row residual (:func:`qadic_residual_is_zero`) handled at a time."""
 
@@ -256,13 +258,21 @@ def _denominator(a: _ExactProduct, c: np.ndarray, aint: np.ndarray, b: np.ndarra
         digits.append(d.astype(dtype))
         rest = (rest - d.astype(np.int64)) // q
     steps = int(2 * _log2_hadamard(aint, bv) / math.log2(q)) + 3  # q^k > 2 N D, N, D ≤ Hadamard
-    value = np.zeros(bv.shape, dtype=object)
-    power = 1
+    lifted: list[np.ndarray] = []
     for i, (x, _) in enumerate(_lift(a, c, q, lambda i: digits[i] if i < len(digits) else None, bv.shape, steps)):
-        value = value + x.astype(np.int64).astype(object) * power
-        power *= q
+        lifted.append(x.astype(np.int64))
         if (i + 1) % RECONSTRUCT_EVERY and i + 1 < steps:
             continue
+        power = q ** len(lifted)
+        # a cheap gate (speed only): the first GATE_ENTRIES entries must reconstruct before all are tried
+        gate = [0] * min(GATE_ENTRIES, bv.size)
+        for dg in reversed(lifted):
+            gate = [u * q + int(v) for u, v in zip(gate, dg.flat)]
+        if _common_denominator([u % power for u in gate], power) is None:
+            continue
+        value = np.zeros(bv.shape, dtype=object)
+        for dg in reversed(lifted):
+            value = value * q + dg.astype(object)
         flat = [int(u) % power for u in value.ravel()]
         d = _common_denominator(flat, power)
         if d is None:
