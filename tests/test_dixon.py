@@ -47,13 +47,15 @@ def test_dixon_equals_flint(r, s, bits_a, bits_b):
         assert np.abs(x.digits).max(initial=0) <= x.q // 2
 
 
-def test_dixon_small_denominator_large_numerators():
-    """Numerators with many more digits than the denominator: lifting must go on after ``d``'s digits."""
+@pytest.mark.parametrize("r, step, extra", [(8, 3, 1), (30, 2 ** 10, 9)])
+def test_dixon_small_denominator_large_numerators(r, step, extra):
+    """Numerators with many more digits than the denominator: lifting must go on after ``d``'s digits
+    (``extra = 9``: past the first allocation of digits, which then grows)."""
     rng = random.Random(3)
-    a = np.eye(8, dtype=np.int64) + np.diag([3] * 7, 1)  # unimodular, inverse entries up to 3^7
-    b = _random(rng, 8, 4, 30)
+    a = np.eye(r, dtype=np.int64) + np.diag([step] * (r - 1), 1)  # unimodular, inverse entries up to step^(r-1)
+    b = _random(rng, r, 4, 30)
     x, den = dixon_solve(a, b)
-    assert x.digits.shape[0] > len(balanced_digits(den, x.q)) + 1
+    assert x.digits.shape[0] > len(balanced_digits(den, x.q)) + extra
     assert _lowest(x.to_fmpz_mat(), den) == _flint(a, b)
 
 

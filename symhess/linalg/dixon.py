@@ -390,9 +390,11 @@ def dixon_solve(a: np.ndarray, b: np.ndarray, seed: int = 0,
             return None
         delta = balanced_digits(d, q)
         cap = max(len(delta), int((_log2_hadamard(aint, bint) + 1) / math.log2(q)) + 2)
-        digits = np.empty((cap, r, s), dtype=np.int32)  # pages are touched only as digits arrive
+        digits = np.empty((min(cap, len(delta) + 8), r, s), dtype=np.int32)  # grown by doubling if needed
         rhs = (lambda i: bmul * delta[i] if i < len(delta) else None)
         for i, (x, S) in enumerate(_lift(prod, c, q, rhs, (r, s), cap)):
+            if i == digits.shape[0]:
+                digits = np.concatenate([digits, np.empty((min(cap, 2 * i) - i, r, s), dtype=np.int32)])
             np.copyto(digits[i], x, casting="unsafe")  # integers |x| < 2^19: exact
             if i + 1 >= len(delta) and not S.any():  # q^(i+1) S = d b − a X_num = 0: verified
                 return QadicMatrix(q, digits[:i + 1]), d
