@@ -337,22 +337,24 @@ def qadic_residual_is_zero(aP: np.ndarray, aF: np.ndarray, x: QadicMatrix, den: 
         raise ValueError("a symmetric residual needs as many rows as columns")
     as_float = fits_float64_plan(e, aP.shape[1])
     dtype = np.float64 if as_float else np.int64
+    panels = []  # (first column, exact product with aP's rows, aF's rows and columns, carry)
     for start in range(0, aP.shape[0], RESIDUAL_PANEL_ROWS):
         first = start if symmetric else 0
-        prod = _ExactProduct(aP[start:start + RESIDUAL_PANEL_ROWS], as_float)
         F = np.asarray(aF[start:start + RESIDUAL_PANEL_ROWS, first:]).astype(dtype)
-        carry = np.zeros(F.shape, dtype=dtype)
-        for j in range(k):
-            t = prod(x.digits[j][:, first:].astype(np.float64)) if j < x.digits.shape[0] else np.zeros_like(F)
+        panels.append([first, _ExactProduct(aP[start:start + RESIDUAL_PANEL_ROWS], as_float), F,
+                       np.zeros(F.shape, dtype=dtype)])
+    for j in range(k):
+        xj = x.digits[j].astype(np.float64) if j < x.digits.shape[0] else None  # converted once per digit
+        for panel in panels:
+            first, prod, F, carry = panel
+            t = prod(xj[:, first:]) if xj is not None else np.zeros_like(F)
             t += carry
             if j < len(dd):
                 t += F * dd[j]
-            carry, exact = _exact_quotient(t, q)
+            panel[3], exact = _exact_quotient(t, q)
             if not exact:
                 return False
-        if carry.any():
-            return False
-    return True
+    return not any(panel[3].any() for panel in panels)
 
 
 def dixon_solve(a: np.ndarray, b: np.ndarray, seed: int = 0,
