@@ -85,6 +85,8 @@ def test_forced_prime_dividing_det_is_skipped():
     assert x.q != 7 and _lowest(x.to_fmpz_mat(), den) == _flint(a, b)
     x, den = dixon_solve(a, b, forced_primes=[11])  # a tiny prime that works
     assert x.q == 11 and _lowest(x.to_fmpz_mat(), den) == _flint(a, b)
+    x, den = dixon_solve(a, b, forced_primes=[2, 2 ** 61 - 1, 7, 13])  # unusable primes skipped
+    assert x.q == 13 and _lowest(x.to_fmpz_mat(), den) == _flint(a, b)
 
 
 def _system(seed=5, r=15, s=6):

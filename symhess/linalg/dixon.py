@@ -364,7 +364,7 @@ def dixon_solve(a: np.ndarray, b: np.ndarray, seed: int = 0,
     The module docstring has the method and the proof. ``None`` when it cannot: ``a`` singular modulo
     :data:`PRIMES` primes (probably singular over ℚ), entries too large for the int64/float64 plan,
     or the lifting found no verified solution within the Hadamard bound (the denominator guessed in
-    step 1 was wrong). ``forced_primes``: used first (a test seam; primes ``< 2^20``).
+    step 1 was wrong). ``forced_primes``: used first (a test seam; primes outside ``[3, 2^20)`` are skipped).
     ``X_num / d`` need not be in lowest terms.
     """
     a, b = np.asarray(a), np.asarray(b)
@@ -383,6 +383,8 @@ def dixon_solve(a: np.ndarray, b: np.ndarray, seed: int = 0,
     stream = _prime_stream(rng, forced_primes, BLAS_PRIME_BITS)
     for _ in range(PRIMES + len(forced_primes)):
         q = next(stream)
+        if q < 3 or q >= 2 ** BLAS_PRIME_BITS:  # balanced digits and the quotient need an odd q; exactness q < 2^20
+            continue
         c = inverse_mod(aint, q)
         if c is None:
             continue
