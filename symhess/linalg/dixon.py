@@ -65,7 +65,10 @@ RECONSTRUCT_EVERY = 2
 GATE_ENTRIES = 4
 """... first of these entries alone (the others only once they reconstruct)."""
 RESIDUAL_PANEL_ROWS = 256
-"""Rows of the other-row residual (:func:`qadic_residual_is_zero`) handled at a time."""
+"""Rows of the symmetric other-row residual (:func:`qadic_residual_is_zero`) per panel (its checked half
+is a staircase of panels); a non-symmetric one takes :data:`RESIDUAL_PANEL_ROWS_FULL`."""
+RESIDUAL_PANEL_ROWS_FULL = 2048
+"""Panels of the non-symmetric residual: fewer, larger BLAS products (measured faster on 2 shared cores)."""
 
 
 def fits_int64_plan(bits: int, inner: int) -> bool:
@@ -338,11 +341,11 @@ def qadic_residual_is_zero(aP: np.ndarray, aF: np.ndarray, x: QadicMatrix, den: 
     as_float = fits_float64_plan(e, aP.shape[1])
     dtype = np.float64 if as_float else np.int64
     panels = []  # (first column, exact product with aP's rows, aF's rows and columns, carry)
-    for start in range(0, aP.shape[0], RESIDUAL_PANEL_ROWS):
+    size = RESIDUAL_PANEL_ROWS if symmetric else RESIDUAL_PANEL_ROWS_FULL
+    for start in range(0, aP.shape[0], size):
         first = start if symmetric else 0
-        F = np.asarray(aF[start:start + RESIDUAL_PANEL_ROWS, first:]).astype(dtype)
-        panels.append([first, _ExactProduct(aP[start:start + RESIDUAL_PANEL_ROWS], as_float), F,
-                       np.zeros(F.shape, dtype=dtype)])
+        F = np.asarray(aF[start:start + size, first:]).astype(dtype)
+        panels.append([first, _ExactProduct(aP[start:start + size], as_float), F, np.zeros(F.shape, dtype=dtype)])
     for j in range(k):
         xj = x.digits[j].astype(np.float64) if j < x.digits.shape[0] else None  # converted once per digit
         for panel in panels:
