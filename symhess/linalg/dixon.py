@@ -35,9 +35,11 @@ size of the integers themselves): the kernel certificate checks the other rows d
 **Exactness.** No float decides anything unless it is an exact integer: residues are below ``2^20``
 (:mod:`symhess.linalg.modular`); ``A x_i`` is a float64 product of limbs of ``A`` of ``t`` bits with
 digits ``|x_i| < 2^19`` over ``r`` terms, ``t = 34 − bitlen(r)``, so every partial sum is below
-``r 2^t 2^19 < 2^53`` (:class:`_ExactProduct`). Integer matrices are int64 and stay below ``2^62``
-when ``e + bitlen(r + 2) + 22 ≤ 63`` with ``2^e > max |A|, |B|`` (:func:`fits_int64_plan`):
-``|S_i| ≤ 2 (r + 1) 2^e``, ``|T_i − A x_i| < (r + 2) 2^(e+20)``. Larger entries: ``None``.
+``r 2^t 2^19 < 2^53`` (:class:`_ExactProduct`). With ``2^e > max |A|, |B|`` and ``|δ_i|, |x_i| < 2^19``:
+``|S_{i+1}| ≤ (|S_i| + (r + 1) 2^(e+19)) / q``, so ``|S_i| ≤ (r + 2) 2^e``, and ``|T_i|, |T_i − A x_i| <
+(r + 3) 2^(e+19)``; the residual's terms and carries obey the same bounds. These integers are held in
+float64 when ``e + bitlen(r + 3) + 19 ≤ 52`` (:func:`fits_float64_plan`), in int64 when ``≤ 62``
+(:func:`fits_int64_plan`). Larger entries: ``None``.
 """
 
 from __future__ import annotations
