@@ -16,7 +16,9 @@ prime ``q``, the matrices
 
 all have rank ``r`` over ℚ but rank ``≤ r − 1`` modulo ``q``. :func:`integer_rank` is run with
 ``forced_primes=[q]`` first: it must refuse ``q`` (its kernel does not verify) and certify
-``r`` with the next prime. ``observed`` = the three certified ranks, ``expected`` = ``[r, r, r]``;
+``r`` with the next prime. Two unlucky primes: ``2^61 − 1`` (FLINT elimination, entries beyond the
+float64 plans: FLINT's solve and residual) and ``786433 < 2^20`` (BLAS elimination, the Dixon solve
+and its digit residual). ``observed`` = the six certified ranks, ``expected`` = ``[r] * 6``;
 a certificate that skipped the kernel verification would report ``r − 1``.
 """
 
@@ -39,7 +41,10 @@ STATEMENT = ("integer_rank with a forced prime q dividing a pivot minor (a colum
              "symmetric paths")
 
 UNLUCKY = 2 ** 61 - 1
-"""A Mersenne prime, used as the manufactured unlucky prime."""
+"""A Mersenne prime, used as the manufactured unlucky prime (entries beyond 2^61: FLINT's solve)."""
+UNLUCKY_BLAS = 786433
+"""A prime in ``[2^19, 2^20)`` (``3 · 2^18 + 1``): the elimination runs on float64 BLAS and, entries being
+small, the kernel is solved by Dixon lifting and checked digit by digit (``symhess.linalg.dixon``)."""
 
 
 def check_seed(inst: Instance, seed: int, label: str) -> list[CheckResult]:
@@ -52,19 +57,20 @@ def check_seed(inst: Instance, seed: int, label: str) -> list[CheckResult]:
             continue
         q0 = random_prime(random.Random(seed))
         red, r0 = flint.nmod_mat(flint.fmpz_mat(N.tolist()), q0).rref()
-        B = N[:, _pivots(red, r0)].copy()
-        B[:, 0] = [v * UNLUCKY for v in B[:, 0]]
-        sym = B.T.dot(B)
-        matrices = {"general": B, "transposed": B.T.copy(), "symmetric": sym}
-        mod_q = {k: flint.nmod_mat(flint.fmpz_mat(m.tolist()), UNLUCKY).rank() for k, m in matrices.items()}
-        ranks, refused = [], []
-        for kind, m in matrices.items():
-            res = integer_rank(m, forced_primes=[UNLUCKY], seed=seed)
-            ranks.append(res.rank if res.certified else None)
-            refused.append(res.details.get("primes", [None])[0] == UNLUCKY and len(res.details["primes"]) > 1)
-        out.append(compare_exact(NAME, f"{label} [{part}: certified ranks with an unlucky prime]", [r, r, r], ranks,
-                                 f"rank mod q of general/transposed/symmetric = {list(mod_q.values())} "
-                                 f"(< r = {r} when the prime is unlucky); q refused: {refused}"))
+        ranks, refused, mod_q = [], [], []
+        for unlucky in (UNLUCKY, UNLUCKY_BLAS):
+            B = N[:, _pivots(red, r0)].copy()
+            B[:, 0] = [v * unlucky for v in B[:, 0]]
+            sym = B.T.dot(B)
+            matrices = {"general": B, "transposed": B.T.copy(), "symmetric": sym}
+            mod_q += [flint.nmod_mat(flint.fmpz_mat(m.tolist()), unlucky).rank() for m in matrices.values()]
+            for m in matrices.values():
+                res = integer_rank(m, forced_primes=[unlucky], seed=seed)
+                ranks.append(res.rank if res.certified else None)
+                refused.append(res.details.get("primes", [None])[0] == unlucky and len(res.details["primes"]) > 1)
+        out.append(compare_exact(NAME, f"{label} [{part}: certified ranks with an unlucky prime]", [r] * 6, ranks,
+                                 f"rank mod q of general/transposed/symmetric, q = 2^61 - 1 then {UNLUCKY_BLAS}: "
+                                 f"{mod_q} (< r = {r} when the prime is unlucky); q refused: {refused}"))
     return out
 
 

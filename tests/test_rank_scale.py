@@ -215,3 +215,6 @@ def test_limb_residual_detects_a_one_unit_error():
         assert not _residual_is_zero_limbs(aP, aF, num, int(den) + 1, g)
         neg = flint.fmpz_mat([[-v for v in row] for row in num.tolist()])  # sign limb exercised
         assert not _residual_is_zero_limbs(aP, aF, neg, int(den), g)
+        # Z = 1: an error below one limb, which only the divisibility of the low carry sees
+        assert not _residual_is_zero_limbs(np.array([[1]]), np.array([[0]]), flint.fmpz_mat([[1]]), 1, g)
+        assert not _residual_is_zero_limbs(np.array([[1]]), np.array([[-1]]), flint.fmpz_mat([[1]]), 2, g)

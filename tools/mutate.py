@@ -53,6 +53,7 @@ class Mutation:
 
 
 T_RANK = ("tests/test_certificate.py",)
+T_DIXON = ("tests/test_dixon.py", "tests/test_rank_scale.py")
 T_FW = ("tests/test_verdicts.py", "tests/test_check_command.py")
 T_ASM = ("tests/test_assembly.py", "tests/test_kinks.py")
 T_HESS = ("tests/test_hessian_routes.py", "tests/test_block_formulas.py")
@@ -74,8 +75,24 @@ CATALOGUE: tuple[Mutation, ...] = (
     Mutation("rank-limbs-always-zero", "symhess/linalg/rank.py",
              "        if (t & mask).any():\n            return False", "        if False:\n            return False",
              "limb residual never rejects (the float64 BLAS kernel verification)", T_RANK + ("tests/test_rank_scale.py",)),
-    Mutation("rank-blas-reduce-floor", "symhess/linalg/rank.py", "    x -= q * (x >= q)\n", "",
+    Mutation("rank-blas-reduce-floor", "symhess/linalg/modular.py", "    np.subtract(x, q, out=x, where=x >= q)\n", "",
              "modular reduction misses the off-by-one correction", T_RANK + ("tests/test_rank_scale.py",)),
+    Mutation("dixon-stop-unverified", "symhess/linalg/dixon.py",
+             "            if i + 1 >= len(delta) and not S.any():", "            if i + 1 >= len(delta):",
+             "Dixon lifting stops after the denominator's digits without the exact check S = 0 (truncated numerators)",
+             T_RANK + T_DIXON),
+    Mutation("dixon-lift-inexact-division", "symhess/linalg/dixon.py",
+             "        if not exact:\n            return\n", "        if False:\n            return\n",
+             "Dixon lifting accepts a division by q that is not exact (a wrong inverse mod q goes unnoticed)",
+             T_RANK + T_DIXON),
+    Mutation("dixon-residual-skipped", "symhess/linalg/rank.py",
+             "        return qadic_residual_is_zero(a[np.ix_(other, P)], a[np.ix_(other, free)], *solved, symmetric=sym)",
+             "        return True",
+             "Dixon path of the kernel certificate: the other rows are never checked", T_RANK + T_DIXON),
+    Mutation("dixon-residual-carry-unchecked", "symhess/linalg/dixon.py",
+             "            if not exact:\n                return False", "            if False:\n                return False",
+             "digit-by-digit residual ignores a carry not divisible by q (only the last carry is checked: an error "
+             "below one digit passes)", T_RANK + T_DIXON),
     Mutation("rank-assume-symmetric", "symhess/linalg/rank.py",
              "sym = symmetric if symmetric is not None else (shape[0] == shape[1] and bool(np.array_equal(arr, arr.T)))",
              "sym = True", "take pivot columns as pivot rows for every matrix", T_RANK),

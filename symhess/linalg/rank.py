@@ -29,20 +29,20 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import flint
 import numpy as np
 
 from ..scalars import InputError
+from .dixon import dixon_solve, fits_int64_plan, qadic_residual_is_zero
 from .integer import max_abs
 from .matrices import to_fmpq_mat
 from .memory import default_limit_bytes
+from .modular import (_PRIME_BITS, BLAS_INNER, BLAS_LEAF_ROWS, BLAS_PRIME_BITS, _mod_matmul, _prime_stream,  # noqa: F401
+                      _reduce, _residues, _rref_rows, _rref_small, _sub_mod, random_prime)
 
 METHODS = ("exact", "float64")
-
-_PRIME_BITS = 62
-"""Primes are drawn uniformly-ish from ``[2^61, 2^62)``: word-size for FLINT's ``nmod_mat``."""
 
 
 @dataclass(frozen=True)
@@ -103,23 +103,6 @@ def integer_array(a: Any) -> np.ndarray:
     return out
 
 
-def _prime_stream(rng: random.Random, forced: Sequence[int], bits: int | None = None) -> Iterator[int]:
-    """``forced`` primes first, in order, then random ones of ``bits`` bits (default :data:`BLAS_PRIME_BITS`;
-    the seam that lets tests inject an unlucky prime)."""
-    for q in forced:
-        if not flint.fmpz(int(q)).is_prime():
-            raise InputError("forced_primes", "primes", q)
-        yield int(q)
-    while True:
-        yield random_prime(rng, bits or BLAS_PRIME_BITS)
-
-
-def random_prime(rng: random.Random, bits: int = _PRIME_BITS) -> int:
-    """A random prime in ``[2^(bits-1), 2^bits)`` (FLINT's primality test is proven below 2^64)."""
-    while True:
-        c = rng.randrange(2 ** (bits - 1), 2 ** bits) | 1
-        if flint.fmpz(c).is_prime():
-            return c
 
 
 def _pivots(reduced: flint.nmod_mat, rank: int) -> list[int]:
@@ -363,14 +346,27 @@ def _monte_carlo_result(work: np.ndarray, shape: tuple[int, int], biggest: int, 
 def _kernel_certificate_np(a: np.ndarray, rows: list[int], cols: list[int]) -> bool:
     """Step 4 on a numpy integer matrix: solve ``a[R,P] X = −a[R,F]`` exactly, verify the other rows.
 
-    Rows ``R`` hold by construction of the exact solution; the rows outside ``R`` are checked
-    with exact integer products ``a[R̄,P] X_num + a[R̄,F] δ = 0`` (``X = X_num / δ``).
+    The solve is :func:`symhess.linalg.dixon.dixon_solve` (p-adic lifting on float64 BLAS; it verifies
+    rows ``R`` exactly itself), with FLINT's ``fmpz_mat.solve`` as the fallback (rows ``R`` hold by
+    construction of its exact solution). The rows outside ``R`` are checked with exact integer
+    products ``a[R̄,P] X_num + a[R̄,F] δ = 0`` (``X = X_num / δ``): digit by digit for the Dixon
+    solution (:func:`symhess.linalg.dixon.qadic_residual_is_zero`), limb by limb for FLINT's.
     """
     n = a.shape[1]
     free = np.setdiff1d(np.arange(n), cols)
     if free.size == 0:
         return True
     P, R = np.asarray(cols), np.asarray(rows)
+    other = np.setdiff1d(np.arange(a.shape[0]), R)
+    solved = None
+    if fits_int64_plan(max_abs(a).bit_length(), len(cols)):  # also for the other rows' residual
+        solved = dixon_solve(a[np.ix_(R, P)].astype(np.int64), -a[np.ix_(R, free)].astype(np.int64))
+    if solved is not None:
+        if other.size == 0:
+            return True
+        # symmetric a with R = P: the residual is den times the (symmetric) Schur complement
+        sym = np.array_equal(other, free) and a.shape[0] == a.shape[1] and bool(np.array_equal(a, a.T))
+        return qadic_residual_is_zero(a[np.ix_(other, P)], a[np.ix_(other, free)], *solved, symmetric=sym)
     minor = flint.fmpz_mat(a[np.ix_(R, P)].tolist())
     rhs = flint.fmpz_mat([[-int(v) for v in row] for row in a[np.ix_(R, free)].tolist()])
     try:
@@ -378,7 +374,6 @@ def _kernel_certificate_np(a: np.ndarray, rows: list[int], cols: list[int]) -> b
     except ZeroDivisionError:
         return False
     x_num, den = x.numer_denom()
-    other = np.setdiff1d(np.arange(a.shape[0]), R)
     if other.size == 0:
         return True
     limbs = _limb_plan(a, len(cols))
@@ -617,118 +612,10 @@ def kernel_certificate_bytes(a: np.ndarray, rows: Sequence[int], cols: Sequence[
 
 # ---------------------------------------------------------------- modular elimination on float64 BLAS
 
-BLAS_PRIME_BITS = 20
-"""Elimination primes lie in ``[2^19, 2^20)``: residues are float64 integers below ``2^20``."""
-BLAS_INNER = 2 ** 12
-"""Inner dimension of one float64 product of residues: ``2^12 (2^20 − 1)² < 2^52``, so every partial
-sum, in any summation order (BLAS blocking, FMA), is an integer below ``2^52``: exact."""
 BLAS_PANEL_ROWS = 512
 """Rows reduced modulo ``q`` at a time by :func:`rank_mod_blas` (one ``512 × n`` float64 panel)."""
 
 
-def _mod_matmul(x: np.ndarray, y: np.ndarray, q: int) -> np.ndarray:
-    """``x @ y mod q`` for float64 residues in ``[0, q)``, ``q < 2^20``, exactly (see :data:`BLAS_INNER`)."""
-    if q >= 2 ** BLAS_PRIME_BITS:
-        raise ValueError(f"prime {q} too large for exact float64 products")
-    k = x.shape[1]
-    out = None
-    for s in range(0, max(k, 1), BLAS_INNER):
-        t = _reduce(x[:, s:s + BLAS_INNER] @ y[s:s + BLAS_INNER], q)  # integers < 2^52: exact
-        out = t if out is None else _reduce(out + t, q)
-    return out
-
-
-def _reduce(x: np.ndarray, q: int) -> np.ndarray:
-    """``x mod q`` in place, for float64 integers ``0 ≤ x < 2^52`` and ``q < 2^20`` (exact).
-
-    ``y = fl(x · fl(1/q))`` is within ``x/q · 2^-51 < 1`` of ``x/q``, so ``f = floor(y)`` is
-    ``floor(x/q)`` or off by one; ``x − q f`` (integers below ``2^53``: exact) lies in
-    ``[−q, 2q)`` and one correction each way gives ``[0, q)``. (``np.fmod`` is ~50× slower.)
-    """
-    f = x * (1.0 / q)
-    np.floor(f, out=f)
-    f *= q
-    np.subtract(x, f, out=x)
-    x += q * (x < 0)
-    x -= q * (x >= q)
-    return x
-
-
-def _sub_mod(x: np.ndarray, y: np.ndarray, q: int) -> np.ndarray:
-    """``(x − y) mod q`` for residues in ``[0, q)``."""
-    z = x - y
-    z += q * (z < 0)
-    return z
-
-
-def _residues(block: np.ndarray, q: int) -> np.ndarray:
-    """``block mod q`` (int64 or Python ints) as float64 integers in ``[0, q)``."""
-    return np.mod(block, q).astype(np.float64)
-
-
-BLAS_LEAF_ROWS = 32
-"""Blocks of at most this many rows are reduced row by row (:func:`_rref_small`), larger ones by halves."""
-
-
-def _rref_small(B: np.ndarray, idx: np.ndarray, q: int) -> tuple[np.ndarray, list[int], list[int]]:
-    """:func:`_rref_rows` for a few rows: Gauss–Jordan one row at a time, reducing lazily.
-
-    ``M`` is kept unreduced: each step subtracts ``c · row`` with ``c`` (column ``j`` reduced) and the
-    normalised pivot row in ``[0, q)``, a product below ``2^40``; after ``b`` steps
-    ``|M| < 2^20 + b · 2^40 < 2^52`` (``b`` rows, at most :data:`BLAS_LEAF_ROWS`), so every entry is an exact
-    float64 integer, congruent to the reduced value. Only the row about to pivot and the column
-    being cleared are reduced per step; ``M`` once at the end.
-    """
-    if B.shape[0] >= 2 ** 11:  # 2^20 + b · 2^40 < 2^52 needs b < 2^12; keep a margin
-        raise ValueError("a leaf of the lazy Gauss–Jordan holds fewer than 2^11 rows")
-    M = B.copy()
-    piv: list[int] = []
-    keep: list[int] = []
-    for i in range(M.shape[0]):
-        row = _reduce(M[i].copy(), q)
-        nz = np.flatnonzero(row)
-        if nz.size == 0:  # a combination of the rows before it
-            continue
-        j = int(nz[0])
-        row = _reduce(row * float(pow(int(row[j]), -1, q)), q)
-        c = _reduce(M[:, j].copy(), q)
-        c[i] = 0.0
-        M[:, j:] -= c[:, None] * row[j:]  # row is zero before j; column j now ≡ 0 in every other row
-        M[i] = row
-        piv.append(j)
-        keep.append(i)
-    return _reduce(M[keep], q), piv, [int(idx[i]) for i in keep]
-
-
-def _rref_rows(B: np.ndarray, idx: np.ndarray, q: int) -> tuple[np.ndarray, list[int], list[int]]:
-    """Row reduction of the residues ``B`` (``b × n``) modulo ``q``, recursively on halves of the rows.
-
-    Returns ``(E, piv, rows)``: ``E`` (``r × n``) spans the rows of ``B`` modulo ``q`` with
-    ``E[:, piv] = I``; ``rows`` are the indices (from ``idx``) of the rows of ``B`` that are
-    independent modulo ``q`` of the rows before them. The second half is reduced against the
-    first half's ``E`` (one BLAS product), reduced recursively, then the first half's ``E`` is
-    cleared on the new pivot columns (one product): Gaussian elimination, ``O(b n r)``. A row
-    that becomes zero is dropped (it is a combination of the rows before it).
-    """
-    nz = B.any(axis=1)
-    if not nz.all():
-        B, idx = B[nz], idx[nz]
-    b = B.shape[0]
-    if b == 0:
-        return B, [], []
-    if b <= BLAS_LEAF_ROWS:
-        return _rref_small(B, idx, q)
-    h = b // 2
-    E1, p1, r1 = _rref_rows(B[:h], idx[:h], q)
-    rest = B[h:]
-    if p1:
-        rest = _sub_mod(rest, _mod_matmul(rest[:, p1], E1, q), q)
-    E2, p2, r2 = _rref_rows(rest, idx[h:], q)
-    if not p2:
-        return E1, p1, r1
-    if p1:
-        E1 = _sub_mod(E1, _mod_matmul(E1[:, p2], E2, q), q)
-    return np.vstack([E1, E2]), p1 + p2, r1 + r2
 
 
 def _blocks_product(B: np.ndarray, blocks: list[tuple[list[int], np.ndarray]], q: int) -> np.ndarray:
