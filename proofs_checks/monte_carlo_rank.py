@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from symhess.linalg.integer import INT64_LIMIT, max_abs
-from symhess.linalg.rank import exact_rank, integer_array, integer_rank, monte_carlo_rank
+from symhess.linalg.monte_carlo import monte_carlo_rank
+from symhess.linalg.rank import exact_rank, integer_array, integer_rank
 
 from .framework import CheckResult, Claim, compare_exact, each_seed
 from .instances import Instance, conv_arch, generic_draw

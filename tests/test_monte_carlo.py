@@ -12,8 +12,9 @@ import flint
 import numpy as np
 import pytest
 
-from symhess.linalg.rank import (_limb_count, _product_mod, integer_rank, monte_carlo_rank,
-                                 rank_mod_blas, schur_checks)
+from symhess.linalg.modular import limb_count, product_mod, rank_mod_blas
+from symhess.linalg.monte_carlo import monte_carlo_rank, schur_checks
+from symhess.linalg.rank import integer_rank
 
 PRIMES = [999983, 524309, 786433]
 
@@ -33,7 +34,7 @@ def test_product_mod_is_exact_for_int64_entries_and_long_rows():
     a = rng.integers(-2 ** 62, 2 ** 62, size=(5, 5000))
     a[0, :3] = [2 ** 63 - 1, -2 ** 63, -1]
     X = np.stack([rng.integers(0, q, 5000) for q in PRIMES], axis=1).astype(np.float64)
-    got = _product_mod(a, X, np.asarray(PRIMES, dtype=np.float64), _limb_count(2 ** 63))
+    got = product_mod(a, X, np.asarray(PRIMES, dtype=np.float64), limb_count(2 ** 63))
     for i in range(5):
         for c, q in enumerate(PRIMES):
             assert got[i, c] == sum(int(a[i, j]) * int(X[j, c]) for j in range(5000)) % q
@@ -84,7 +85,7 @@ def test_integer_rank_takes_the_check_path_beyond_small_matrices():
 
 @pytest.mark.parametrize("r", [0, 1, 5])
 def test_error_bound_is_a_probability_and_falls_with_more_primes(r):
-    from symhess.linalg.rank import _error_bound
+    from symhess.linalg.monte_carlo import _error_bound
 
     one = _error_bound(1000, r, [PRIMES[0]], max_rank=10)
     two = _error_bound(1000, r, PRIMES[:2], max_rank=10)
@@ -94,11 +95,11 @@ def test_error_bound_is_a_probability_and_falls_with_more_primes(r):
 
 def test_blocked_elimination_with_tiny_inner_chunks(monkeypatch):
     """Many basis blocks, products reduced every 8 terms: the same rank, pivots and pivot minor as FLINT."""
-    import symhess.linalg.rank as rank
+    import symhess.linalg.modular as modular
 
-    monkeypatch.setattr(rank, "BLAS_INNER", 8)
+    monkeypatch.setattr(modular, "BLAS_INNER", 8)
     a = _low_rank(90, 70, 40, seed=5)
-    r, cols, rows = rank.rank_mod_blas(a, PRIMES[0], panel=16)
+    r, cols, rows = modular.rank_mod_blas(a, PRIMES[0], panel=16)
     assert r == 40 == flint.fmpz_mat(a.tolist()).rank()
     assert flint.nmod_mat(a[np.ix_(rows, cols)].tolist(), PRIMES[0]).det() != 0
     assert schur_checks(a, rows, cols, PRIMES[1:], random.Random(0)) == [True, True]

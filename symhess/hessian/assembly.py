@@ -51,7 +51,8 @@ import numpy as np
 from ..linalg.integer import INT64_LIMIT, clear_denominators, common_dtype, exact_add, exact_matmul, exact_mul, max_abs
 from ..linalg.memory import (CALL_OVERHEAD_BYTES, check_fits, estimate_rank_bytes, loss_assembly_bytes, loss_rank_bound, peak_rss_bytes,
                              resident_bytes)
-from ..linalg.rank import float64_rank, integer_rank, monte_carlo_rank_bytes
+from ..linalg.monte_carlo import monte_carlo_rank_bytes
+from ..linalg.rank import float64_rank, integer_rank
 from ..nets.architecture import Architecture, LayerShape, Network
 from ..nets.data import Dataset
 from ..nets.sequential import SequentialNetwork

@@ -147,3 +147,117 @@ def _rref_rows(B: np.ndarray, idx: np.ndarray, q: int) -> tuple[np.ndarray, list
     if p1:
         E1 = _sub_mod(E1, _mod_matmul(E1[:, p2], E2, q), q)
     return np.vstack([E1, E2]), p1 + p2, r1 + r2
+
+
+# ---------------------------------------------------------------- elimination modulo q
+
+BLAS_PANEL_ROWS = 512
+"""Rows reduced modulo ``q`` at a time by :func:`rank_mod_blas` (one ``512 × n`` float64 panel)."""
+
+
+
+
+def _blocks_product(B: np.ndarray, blocks: list[tuple[list[int], np.ndarray]], q: int) -> np.ndarray:
+    """``B[:, P] E mod q`` for ``E`` stored as row blocks ``(P_j, E_j)``: ``Σ_j B[:, P_j] E_j``, reduced once
+    per :data:`BLAS_INNER` summed terms (each partial sum an integer below ``2^52``: exact)."""
+    out = np.zeros((B.shape[0], blocks[0][1].shape[1]))
+    acc, inner = None, 0
+    for p_j, E_j in blocks:
+        if acc is not None and inner + len(p_j) > BLAS_INNER:
+            out = _reduce(out + _reduce(acc, q), q)
+            acc, inner = None, 0
+        if len(p_j) > BLAS_INNER:  # one block alone too long (wider panels than the default)
+            out = _reduce(out + _mod_matmul(B[:, p_j], E_j, q), q)
+            continue
+        prod = B[:, p_j] @ E_j
+        acc = prod if acc is None else np.add(acc, prod, out=acc)
+        inner += len(p_j)
+    if acc is not None:
+        out = _reduce(out + _reduce(acc, q), q)
+    return out
+
+
+def rank_mod_blas(a, q: int, panel: int = BLAS_PANEL_ROWS) -> tuple[int, list[int], list[int]]:
+    """Rank of the integer matrix ``a`` modulo a prime ``q < 2^20``, pivot columns ``P`` and pivot rows ``R``.
+
+    The same elimination as :func:`rank_mod` (row panels reduced against a basis ``E`` of the rows
+    seen so far, ``E[:, P] = I``), on float64 BLAS where it is exact: residues are below
+    ``2^20`` and products are summed over at most :data:`BLAS_INNER` terms, so every
+    intermediate is an integer below ``2^53`` (:func:`_mod_matmul`). ``a`` needs only
+    ``a.shape`` and row slices ``a[i:j]`` (int64 or Python ints): a row-panel generator can stand
+    in for a matrix that is never formed. ``E`` is kept as the row blocks found panel by panel
+    (never stacked, updated block by block in place): ``8 r n`` bytes plus a few ``panel × n``
+    temporaries. ``a[:, P]`` is a column basis modulo ``q`` and ``det a[R, P] ≢ 0 (mod q)``.
+    """
+    m, n = a.shape
+    blocks: list[tuple[list[int], np.ndarray]] = []  # (pivots of the block, its rows of E)
+    piv: list[int] = []
+    rows: list[int] = []
+    for start in range(0, m, panel):
+        B = _residues(a[start:start + panel], q)
+        if blocks:
+            B = _sub_mod(B, _blocks_product(B, blocks, q), q)
+        E2, p2, r2 = _rref_rows(B, np.arange(start, start + B.shape[0]), q)
+        if not p2:
+            continue
+        for p_j, E_j in blocks:  # clear the older rows on the new pivot columns
+            E_j[:] = _sub_mod(E_j, _mod_matmul(E_j[:, p2], E2, q), q)
+        blocks.append((p2, E2))
+        piv += p2
+        rows += r2
+    return len(piv), piv, rows
+
+
+# ---------------------------------------------------------------- products of int64 matrices modulo many primes
+
+LIMB_BITS = 20
+"""Limbs of an int64 matrix in :func:`product_mod`: ``|limb| < 2^20``, residues ``< 2^20``, inner
+chunks of :data:`BLAS_INNER` ``= 2^12`` terms: partial sums below ``2^52`` (exact)."""
+
+
+def limb_count(biggest: int) -> int:
+    """Limbs of :data:`LIMB_BITS` bits writing integers ``|x| ≤ biggest`` (the top one signed, ``|top| ≤ 2^19``)."""
+    e, k = max(1, int(biggest).bit_length()), 0
+    while e - k * LIMB_BITS > LIMB_BITS - 1:
+        k += 1
+    return k + 1
+
+
+def product_mod(a: np.ndarray, X: np.ndarray, qs: np.ndarray, limbs: int) -> np.ndarray:
+    """``(a @ X) mod q_c`` for every column ``c`` (``q_c = qs[c] < 2^20``), exactly, without reducing ``a``.
+
+    ``a``: ``b × n`` int64 (``|a| < 2^(20 limbs − 1)``), ``X``: ``n × c`` float64 residues
+    (column ``c`` in ``[0, q_c)``). ``a = Σ_j A_j 2^(20 j)`` with ``0 ≤ A_j < 2^20`` (two's
+    complement bits, ``a & mask`` and arithmetic shifts) and a signed top limb ``|A_top| ≤ 2^19``;
+    each ``A_j X`` over ``2^12`` inner terms is below ``2^52`` (exact), is reduced modulo ``q_c``
+    and combined with ``2^(20 j) mod q_c``. One limb split serves every prime of ``qs``.
+    """
+    mask = (1 << LIMB_BITS) - 1
+    weights = [np.array([pow(2, LIMB_BITS * j, int(q)) for q in qs], dtype=np.float64) for j in range(limbs)]
+    rest = np.asarray(a, dtype=np.int64)
+    out = np.zeros((a.shape[0], X.shape[1]))
+    for j in range(limbs):
+        if j < limbs - 1:
+            limb = (rest & mask).astype(np.float64)
+            rest = rest >> LIMB_BITS
+        else:
+            limb = rest.astype(np.float64)
+        for s in range(0, a.shape[1], BLAS_INNER):
+            part = _reduce(limb[:, s:s + BLAS_INNER] @ X[s:s + BLAS_INNER], qs)
+            out = _reduce(out + part * weights[j], qs)  # < 2^20 + 2^40: exact
+    return out
+
+
+def solve_mod(A: np.ndarray, T: np.ndarray, q: int) -> np.ndarray | None:
+    """``A⁻¹ T mod q`` for residues ``A`` (``r × r``), ``T`` (``r × k``); ``None`` if ``A`` is singular modulo ``q``.
+
+    The reduced row echelon form of ``[A | T]`` is ``[I | A⁻¹T]`` exactly when its pivots are the
+    first ``r`` columns (:func:`_rref_rows`, Gaussian elimination on BLAS, ``O(r³)``).
+    """
+    r = A.shape[0]
+    E, piv, _ = _rref_rows(np.hstack([A, T]), np.arange(r), q)
+    if len(piv) < r or max(piv, default=-1) >= r:
+        return None
+    W = np.empty((r, T.shape[1]))
+    W[piv] = E[:, r:]
+    return W
