@@ -9,8 +9,7 @@ capped so that a huge allocation fails instead of swapping); a handful run throu
 ``python -m symhess`` subprocess each.
 
 The batch process is a plain ``python`` (this file run with ``--json DIR``), started once per
-test session: under pytest every imported module would be assertion-rewritten and compiled
-anew (this repository collects ``*.py``), which costs seconds per heavy import.
+test session, so that each case's child pays no import.
 
 ``python tests/test_bad_inputs.py [ID-SUBSTRING...]`` runs the catalogue and lists the failures.
 """
