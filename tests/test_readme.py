@@ -10,7 +10,8 @@ Conventions of ``README.md``:
   ``python3 run.py check`` and the sweeps of ``symhess check`` are marked heavy.
 
 Commands run with ``shell=True`` in a temporary directory holding a copy of ``examples/``, with this
-interpreter's ``bin`` first on ``PATH`` (so ``symhess`` and ``python3`` are the installed ones).
+interpreter's ``bin`` first on ``PATH`` (so ``symhess`` and ``python3`` are the installed ones); two
+at a time (they are independent), the tests reading their results in README order.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -86,14 +88,39 @@ def test_readme_has_commands_with_outputs():
     assert any(c.startswith("symhess rank") for c, _, _ in COMMANDS)
 
 
-@pytest.mark.parametrize("cmd, expected, status", [_param(*c) for c in COMMANDS])
-def test_readme_command(cmd, expected, status, tmp_path):
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+def _run(cmd: str, workdir: Path) -> subprocess.CompletedProcess:
+    """``cmd`` in ``workdir`` (a fresh copy of ``examples/`` there), as the README's reader would run it."""
+    shutil.copytree(ROOT / "examples", workdir / "examples")
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
                COLUMNS="200")
     if cmd.startswith("python3 run.py"):
         cmd = f"{sys.executable} {ROOT / 'run.py'}" + cmd[len("python3 run.py"):]
-    proc = subprocess.run(cmd, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200)
+    return subprocess.run(cmd, shell=True, cwd=workdir, env=env, capture_output=True, text=True, timeout=1200)
+
+
+RUNNERS = 2
+"""README commands run side by side (each in its own directory): the machine has 2 cores."""
+
+
+@pytest.fixture(scope="module")
+def runs(request, tmp_path_factory):
+    """``{cmd: future of its CompletedProcess}`` for every command this session runs, started in test order.
+
+    The commands are independent (each gets its own directory and copy of ``examples/``), so
+    :data:`RUNNERS` of them run at once while the tests read the results in order.
+    """
+    cmds = [item.callspec.params["cmd"] for item in request.session.items
+            if getattr(item, "originalname", None) == "test_readme_command" and item.path == Path(__file__)
+            and not any(flag in item.callspec.params["cmd"] and not _installed(pkg) for flag, pkg in NEEDS.items())]
+    pool = ThreadPoolExecutor(max_workers=RUNNERS)
+    futures = {cmd: pool.submit(_run, cmd, tmp_path_factory.mktemp("readme")) for cmd in dict.fromkeys(cmds)}
+    yield futures
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.mark.parametrize("cmd, expected, status", [_param(*c) for c in COMMANDS])
+def test_readme_command(cmd, expected, status, runs, tmp_path):
+    proc = runs[cmd].result() if cmd in runs else _run(cmd, tmp_path)
     assert proc.returncode == status, f"{cmd}: exit {proc.returncode}\n{proc.stderr[-2000:]}"
     assert "Traceback" not in proc.stderr
     if expected is not None:
