@@ -1,10 +1,10 @@
 """No file may run code: ``--torch`` reads with ``weights_only=True`` and an allow-list of module classes.
 
-Each malicious file carries a payload that creates a marker file when unpickled. We first check
-that the payload is live (plain ``pickle.load`` or ``torch.load(weights_only=False)`` does create
-the marker), then that ``symhess rank --torch FILE``, run as a real
-subprocess, does not: exit status 2, exactly one line on stderr naming ``--torch``, no
-traceback, no output, no marker.
+Each malicious file carries a payload that creates a marker file when unpickled. We check that
+``symhess rank --torch FILE``, run as a real subprocess, does not create it (exit status 2,
+exactly one line on stderr naming ``--torch``, no traceback, no output, no marker), and that
+the payload is live (plain ``pickle.load`` or ``torch.load(weights_only=False)`` then does
+create the marker).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import pickle
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -100,14 +101,31 @@ CASES = [("pickle0", "open"), ("pickle2", "system"), ("pickle5", "exec"), ("torc
          ("torch", "exec"), ("torch-inside-module", "open")]
 
 
+@pytest.fixture(scope="module")
+def cli_runs(tmp_path_factory):
+    """``{(kind, payload): (file, marker, future of the symhess subprocess on the file)}``, two at a time.
+
+    Every malicious file is written first and each ``symhess rank --torch FILE`` is a real
+    subprocess of its own; they start together (2 cores), the tests check them one by one.
+    """
+    pool = ThreadPoolExecutor(max_workers=2)
+    out = {}
+    for kind, payload in CASES:
+        d = tmp_path_factory.mktemp(f"{kind}-{payload}")
+        marker, path = d / "marker", d / "model.pt"
+        _write(kind, payload, path, marker)
+        out[kind, payload] = path, marker, pool.submit(
+            _run, "-m", "symhess", "rank", "--torch", str(path), "--input-dim", "8", "--samples", "3")
+    yield out
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.mark.parametrize("kind,payload", CASES, ids=[f"{k}-{p}" for k, p in CASES])
-def test_malicious_file_runs_no_code(tmp_path, kind, payload):
-    marker = tmp_path / "marker"
-    path = tmp_path / "model.pt"
-    _write(kind, payload, path, marker)
-    assert _unsafe_load_creates_marker(path, marker, kind), "the payload should be live"
-    proc = _run("-m", "symhess", "rank", "--torch", str(path), "--input-dim", "8", "--samples", "3")
+def test_malicious_file_runs_no_code(cli_runs, kind, payload):
+    path, marker, run = cli_runs[kind, payload]
+    proc = run.result()
     assert not marker.exists(), "the file ran code"
+    assert _unsafe_load_creates_marker(path, marker, kind), "the payload should be live"
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.splitlines()
     assert len(lines) == 1, proc.stderr
