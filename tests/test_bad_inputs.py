@@ -9,7 +9,8 @@ capped so that a huge allocation fails instead of swapping); a handful run throu
 ``python -m symhess`` subprocess each.
 
 The batch processes are plain ``python`` (this file run with ``--json DIR SHARD/SHARDS``), two side
-by side, each started once per test session, so that each case's child pays no import.
+by side, each started once per test session (in the background lane of ``tests/conftest.py``, from
+the start of the session), so that each case's child pays no import.
 
 ``python tests/test_bad_inputs.py [ID-SUBSTRING...]`` runs the catalogue and lists the failures.
 """
@@ -17,6 +18,7 @@ by side, each started once per test session, so that each case's child pays no i
 from __future__ import annotations
 
 import copy
+import functools
 import gc
 import io
 import json
@@ -721,17 +723,32 @@ BATCH_SHARDS = 2
 """Batch processes run side by side (``case i`` goes to shard ``i mod BATCH_SHARDS``): 2 cores."""
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    root = tmp_path_factory.mktemp("bad_inputs")
+def _run_batches(root: Path) -> dict[str, list[str]]:
+    """The batch processes' results, merged (a failed batch: ``{"batch failed": [its stderr]}``)."""
     procs = [subprocess.Popen([sys.executable, __file__, "--json", str(root), f"{k}/{BATCH_SHARDS}"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               cwd=Path(__file__).resolve().parent.parent) for k in range(BATCH_SHARDS)]
     results: dict[str, list[str]] = {}
     for proc in procs:
         out, err = proc.communicate(timeout=20 * 60)
-        assert proc.returncode == 0, err[-3000:]
+        if proc.returncode != 0:
+            return {"batch failed": [err[-3000:]]}
         results |= json.loads(out.strip().splitlines()[-1])
+    return results
+
+
+def background_jobs(items, mktemp):
+    """The batch, for the background lane (``tests/conftest.py``), when an in-process case is selected."""
+    ids = {item.callspec.params["case"].id for item in items if getattr(item, "originalname", None) == "test_bad_input"}
+    if not any(c.id in ids and not c.subprocess and not _skip_reason(c) for c in CASES):
+        return {}
+    return {"batch": functools.partial(_run_batches, mktemp("bad_inputs"))}
+
+
+@pytest.fixture(scope="module")
+def batch(background, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    results = background(__name__, "batch", lambda: _run_batches(tmp_path_factory.mktemp("bad_inputs")))
+    assert "batch failed" not in results, results.get("batch failed")
     return results
 
 

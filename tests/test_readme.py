@@ -10,19 +10,20 @@ Conventions of ``README.md``:
   ``python3 run.py check`` and the sweeps of ``symhess check`` are marked heavy.
 
 Commands run with ``shell=True`` in a temporary directory holding a copy of ``examples/``, with this
-interpreter's ``bin`` first on ``PATH`` (so ``symhess`` and ``python3`` are the installed ones); two
-at a time (they are independent), the tests reading their results in README order.
+interpreter's ``bin`` first on ``PATH`` (so ``symhess`` and ``python3`` are the installed ones). They
+are independent, so they run in the background lane of ``tests/conftest.py`` (on the second core)
+from the start of the session; the tests read their results in README order.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -98,29 +99,21 @@ def _run(cmd: str, workdir: Path) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, shell=True, cwd=workdir, env=env, capture_output=True, text=True, timeout=1200)
 
 
-RUNNERS = 2
-"""README commands run side by side (each in its own directory): the machine has 2 cores."""
+def _selected(items) -> list[str]:
+    """The commands of the selected ``test_readme_command`` items that will not skip, in test order."""
+    return list(dict.fromkeys(
+        item.callspec.params["cmd"] for item in items if getattr(item, "originalname", None) == "test_readme_command"
+        and not any(flag in item.callspec.params["cmd"] and not _installed(pkg) for flag, pkg in NEEDS.items())))
 
 
-@pytest.fixture(scope="module")
-def runs(request, tmp_path_factory):
-    """``{cmd: future of its CompletedProcess}`` for every command this session runs, started in test order.
-
-    The commands are independent (each gets its own directory and copy of ``examples/``), so
-    :data:`RUNNERS` of them run at once while the tests read the results in order.
-    """
-    cmds = [item.callspec.params["cmd"] for item in request.session.items
-            if getattr(item, "originalname", None) == "test_readme_command" and item.path == Path(__file__)
-            and not any(flag in item.callspec.params["cmd"] and not _installed(pkg) for flag, pkg in NEEDS.items())]
-    pool = ThreadPoolExecutor(max_workers=RUNNERS)
-    futures = {cmd: pool.submit(_run, cmd, tmp_path_factory.mktemp("readme")) for cmd in dict.fromkeys(cmds)}
-    yield futures
-    pool.shutdown(wait=True, cancel_futures=True)
+def background_jobs(items, mktemp):
+    """Every selected command, for the background lane (``tests/conftest.py``): they are independent."""
+    return {cmd: functools.partial(_run, cmd, mktemp("readme")) for cmd in _selected(items)}
 
 
 @pytest.mark.parametrize("cmd, expected, status", [_param(*c) for c in COMMANDS])
-def test_readme_command(cmd, expected, status, runs, tmp_path):
-    proc = runs[cmd].result() if cmd in runs else _run(cmd, tmp_path)
+def test_readme_command(cmd, expected, status, background, tmp_path):
+    proc = background(__name__, cmd, lambda: _run(cmd, tmp_path))
     assert proc.returncode == status, f"{cmd}: exit {proc.returncode}\n{proc.stderr[-2000:]}"
     assert "Traceback" not in proc.stderr
     if expected is not None:

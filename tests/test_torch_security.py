@@ -1,7 +1,8 @@
 """No file may run code: ``--torch`` reads with ``weights_only=True`` and an allow-list of module classes.
 
 Each malicious file carries a payload that creates a marker file when unpickled. We check that
-``symhess rank --torch FILE``, run as a real subprocess, does not create it (exit status 2,
+``symhess rank --torch FILE``, run as a real subprocess (in the background lane of
+``tests/conftest.py``), does not create it (exit status 2,
 exactly one line on stderr naming ``--torch``, no traceback, no output, no marker), and that
 the payload is live (plain ``pickle.load`` or ``torch.load(weights_only=False)`` then does
 create the marker).
@@ -14,8 +15,8 @@ import os
 import pickle
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -101,29 +102,25 @@ CASES = [("pickle0", "open"), ("pickle2", "system"), ("pickle5", "exec"), ("torc
          ("torch", "exec"), ("torch-inside-module", "open")]
 
 
-@pytest.fixture(scope="module")
-def cli_runs(tmp_path_factory):
-    """``{(kind, payload): (file, marker, future of the symhess subprocess on the file)}``, two at a time.
-
-    Every malicious file is written first and each ``symhess rank --torch FILE`` is a real
-    subprocess of its own; they start together (2 cores), the tests check them one by one.
-    """
-    pool = ThreadPoolExecutor(max_workers=2)
-    out = {}
-    for kind, payload in CASES:
-        d = tmp_path_factory.mktemp(f"{kind}-{payload}")
-        marker, path = d / "marker", d / "model.pt"
+def _case(kind: str, payload: str, workdir: Path) -> Callable[[], tuple[Path, Path, subprocess.CompletedProcess]]:
+    """Write the malicious file now (torch's RNG left as it was); the job: ``symhess rank --torch`` on it."""
+    marker, path = workdir / "marker", workdir / "model.pt"
+    with torch.random.fork_rng():
         _write(kind, payload, path, marker)
-        out[kind, payload] = path, marker, pool.submit(
-            _run, "-m", "symhess", "rank", "--torch", str(path), "--input-dim", "8", "--samples", "3")
-    yield out
-    pool.shutdown(wait=True, cancel_futures=True)
+    return lambda: (path, marker, _run("-m", "symhess", "rank", "--torch", str(path), "--input-dim", "8",
+                                       "--samples", "3"))
+
+
+def background_jobs(items, mktemp):
+    """The real ``symhess`` subprocess of every selected case, for the background lane (``tests/conftest.py``)."""
+    keys = [(item.callspec.params["kind"], item.callspec.params["payload"]) for item in items
+            if getattr(item, "originalname", None) == "test_malicious_file_runs_no_code"]
+    return {(kind, payload): _case(kind, payload, mktemp(f"{kind}-{payload}")) for kind, payload in keys}
 
 
 @pytest.mark.parametrize("kind,payload", CASES, ids=[f"{k}-{p}" for k, p in CASES])
-def test_malicious_file_runs_no_code(cli_runs, kind, payload):
-    path, marker, run = cli_runs[kind, payload]
-    proc = run.result()
+def test_malicious_file_runs_no_code(background, tmp_path, kind, payload):
+    path, marker, proc = background(__name__, (kind, payload), lambda: _case(kind, payload, tmp_path)())
     assert not marker.exists(), "the file ran code"
     assert _unsafe_load_creates_marker(path, marker, kind), "the payload should be live"
     assert proc.returncode == 2, proc.stderr
