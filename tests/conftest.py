@@ -12,10 +12,15 @@ second core while the other tests run. A test gets a result with the ``backgroun
 ``background(module, key, job)`` returns the job's result, waiting for it if it is running, and
 runs ``job`` itself if it has not started yet (or was never submitted, e.g. under
 ``--collect-only``), so no test ever depends on the lane.
+
+BLAS and torch run single-threaded here (``OMP_NUM_THREADS=1`` unless set; the subprocesses
+inherit it): the tests' matrices are small, and with the lane busy a second thread only
+contends for the second core (torch tests were seen to take 3x longer then).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,6 +28,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # before numpy or torch is imported (test modules import them)
 
 _futures: dict[tuple[str, Any], Future] = {}
 _state: dict[str, Any] = {}
