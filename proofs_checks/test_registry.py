@@ -22,6 +22,32 @@ def _cases(full: bool) -> list:
             for claim in registry() for instance in claim.instances(full)]
 
 
+def _heavy_selected(config) -> bool:
+    """Whether ``-m`` can select a test marked ``heavy`` (and nothing else but ``parametrize``).
+
+    The full sweeps are drawn only then: drawing them costs ~25 s (the systematic search
+    selects from 60,000 architectures), wasted when the default ``-m 'not heavy'`` deselects
+    them all. Any doubt (an expression pytest's parser does not take here) means yes.
+    """
+    expr = config.getoption("markexpr")
+    if not expr:
+        return True
+    try:
+        from _pytest.mark.expression import Expression
+        return bool(Expression.compile(expr).evaluate(lambda name, **kw: not kw and name in ("heavy", "parametrize")))
+    except Exception:  # a private API: when it changes, draw the sweeps as before
+        return True
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.function.__name__ == "test_default_sweep":
+        metafunc.parametrize("claim, instance", _cases(full=False))
+    elif metafunc.function.__name__ == "test_full_sweep":
+        cases = _cases(full=True) if _heavy_selected(metafunc.config) else [
+            pytest.param(None, None, id="full sweeps not drawn: -m deselects heavy", marks=[pytest.mark.heavy])]
+        metafunc.parametrize("claim, instance", cases)
+
+
 def _check(claim, instance, record) -> None:
     results = run_claim(claim, instance)
     assert results, f"{claim.name}: no result on {instance_label(instance)}"
@@ -38,11 +64,9 @@ def _check(claim, instance, record) -> None:
         record("degenerate", f"{r.instance}: {r.detail}")
 
 
-@pytest.mark.parametrize("claim, instance", _cases(full=False))
 def test_default_sweep(claim, instance, record_property):
     _check(claim, instance, record_property)
 
 
-@pytest.mark.parametrize("claim, instance", _cases(full=True))
 def test_full_sweep(claim, instance, record_property):
     _check(claim, instance, record_property)

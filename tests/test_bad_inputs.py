@@ -8,9 +8,9 @@ done once and shared; a hang is killed at the time limit, and the child's addres
 capped so that a huge allocation fails instead of swapping); a handful run through a real
 ``python -m symhess`` subprocess each.
 
-The batch process is a plain ``python`` (this file run with ``--json DIR``), started once per
-test session: under pytest every imported module would be assertion-rewritten and compiled
-anew (this repository collects ``*.py``), which costs seconds per heavy import.
+The batch processes are plain ``python`` (this file run with ``--json DIR SHARD/SHARDS``), two side
+by side, each started once per test session (in the background lane of ``tests/conftest.py``, from
+the start of the session), so that each case's child pays no import.
 
 ``python tests/test_bad_inputs.py [ID-SUBSTRING...]`` runs the catalogue and lists the failures.
 """
@@ -18,6 +18,8 @@ anew (this repository collects ``*.py``), which costs seconds per heavy import.
 from __future__ import annotations
 
 import copy
+import functools
+import gc
 import io
 import json
 import os
@@ -698,12 +700,14 @@ def prewarm() -> None:
         torch = _torch
 
 
-def run_batch(root: Path, chosen: list[Case]) -> dict[str, list[str]]:
-    """The problems of every in-process case (skipped and subprocess cases left out)."""
+def run_batch(root: Path, chosen: list[Case], shard: int = 0, shards: int = 1) -> dict[str, list[str]]:
+    """The problems of every in-process case (skipped and subprocess cases left out); of shard ``shard`` only
+    (the cases ``i`` with ``i mod shards = shard``)."""
     prewarm()
+    gc.freeze()  # the warm objects stay out of the children's collections: fewer copy-on-write pages
     results = {}
     for i, case in enumerate(chosen):
-        if case.subprocess or _skip_reason(case):
+        if case.subprocess or _skip_reason(case) or i % shards != shard:
             continue
         workdir = root / f"case{i}"
         try:
@@ -715,13 +719,37 @@ def run_batch(root: Path, chosen: list[Case]) -> dict[str, list[str]]:
     return results
 
 
+BATCH_SHARDS = 2
+"""Batch processes run side by side (``case i`` goes to shard ``i mod BATCH_SHARDS``): 2 cores."""
+
+
+def _run_batches(root: Path) -> dict[str, list[str]]:
+    """The batch processes' results, merged (a failed batch: ``{"batch failed": [its stderr]}``)."""
+    procs = [subprocess.Popen([sys.executable, __file__, "--json", str(root), f"{k}/{BATCH_SHARDS}"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parent.parent) for k in range(BATCH_SHARDS)]
+    results: dict[str, list[str]] = {}
+    for proc in procs:
+        out, err = proc.communicate(timeout=20 * 60)
+        if proc.returncode != 0:
+            return {"batch failed": [err[-3000:]]}
+        results |= json.loads(out.strip().splitlines()[-1])
+    return results
+
+
+def background_jobs(items, mktemp):
+    """The batch, for the background lane (``tests/conftest.py``), when an in-process case is selected."""
+    ids = {item.callspec.params["case"].id for item in items if getattr(item, "originalname", None) == "test_bad_input"}
+    if not any(c.id in ids and not c.subprocess and not _skip_reason(c) for c in CASES):
+        return {}
+    return {"batch": functools.partial(_run_batches, mktemp("bad_inputs"))}
+
+
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    root = tmp_path_factory.mktemp("bad_inputs")
-    proc = subprocess.run([sys.executable, __file__, "--json", str(root)], capture_output=True, text=True,
-                          timeout=20 * 60, cwd=Path(__file__).resolve().parent.parent)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def batch(background, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    results = background(__name__, "batch", lambda: _run_batches(tmp_path_factory.mktemp("bad_inputs")))
+    assert "batch failed" not in results, results.get("batch failed")
+    return results
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -758,8 +786,9 @@ if __name__ == "__main__":  # the catalogue as a script
     import tempfile
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    if sys.argv[1:2] == ["--json"]:  # the batch process of the pytest run
-        print(json.dumps(run_batch(Path(sys.argv[2]), CASES)))
+    if sys.argv[1:2] == ["--json"]:  # a batch process of the pytest run: --json DIR SHARD/SHARDS
+        shard, shards = map(int, sys.argv[3].split("/"))
+        print(json.dumps(run_batch(Path(sys.argv[2]), CASES, shard, shards)))
         sys.exit(0)
     chosen = [c for c in CASES if len(sys.argv) < 2 or any(s in c.id for s in sys.argv[1:])]
     with tempfile.TemporaryDirectory() as tmp:

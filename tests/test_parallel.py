@@ -37,30 +37,42 @@ def test_serial_equals_process_pool():
     assert map_instances(ranks_of, ITEMS, jobs=2, progress=None) == serial
 
 
-def test_dask_local_cluster_equals_serial():
+@pytest.fixture(scope="module")
+def cluster():
+    """One local Dask cluster (a scheduler and one worker process) shared by this module's tests."""
     distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        yield cluster
+
+
+def test_dask_local_cluster_equals_serial(cluster):
     import cloudpickle
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers need not import the tests
     serial = map_instances(ranks_of, ITEMS, jobs=1)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        assert map_instances(ranks_of, ITEMS, dask_address=cluster.scheduler_address) == serial
+    assert map_instances(ranks_of, ITEMS, dask_address=cluster.scheduler_address) == serial
 
 
-def test_dask_unreachable_scheduler_is_an_input_error():
-    pytest.importorskip("dask.distributed")
+def test_dask_unreachable_scheduler_is_an_input_error(monkeypatch):
+    distributed = pytest.importorskip("dask.distributed")
+    timeouts = []
+    real_client = distributed.Client
+
+    def client(address, timeout, **kwargs):  # the real Client, but give up after 1 s instead of the 10 s used
+        timeouts.append(timeout)
+        return real_client(address, timeout=1, **kwargs)
+
+    monkeypatch.setattr(distributed, "Client", client)
     with pytest.raises(InputError, match="--dask"):
         map_instances(ranks_of, ITEMS[:1], dask_address="tcp://127.0.0.1:9")
+    assert len(timeouts) == 1 and 0 < timeouts[0] <= 60  # the library connects with a finite timeout
 
 
-def test_check_command_on_dask_equals_serial(capsys):
-    distributed = pytest.importorskip("dask.distributed")
+def test_check_command_on_dask_equals_serial(capsys, cluster):
     from symhess.cli.main import main
 
     assert main(["check", "--claim", "Theorem 7", "--json", "--jobs", "1"]) == 0
     serial = capsys.readouterr().out
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        assert main(["check", "--claim", "Theorem 7", "--json", "--dask", cluster.scheduler_address]) == 0
+    assert main(["check", "--claim", "Theorem 7", "--json", "--dask", cluster.scheduler_address]) == 0
     assert capsys.readouterr().out == serial

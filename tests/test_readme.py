@@ -10,11 +10,14 @@ Conventions of ``README.md``:
   ``python3 run.py check`` and the sweeps of ``symhess check`` are marked heavy.
 
 Commands run with ``shell=True`` in a temporary directory holding a copy of ``examples/``, with this
-interpreter's ``bin`` first on ``PATH`` (so ``symhess`` and ``python3`` are the installed ones).
+interpreter's ``bin`` first on ``PATH`` (so ``symhess`` and ``python3`` are the installed ones). They
+are independent, so they run in the background lane of ``tests/conftest.py`` (on the second core)
+from the start of the session; the tests read their results in README order.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
@@ -86,14 +89,31 @@ def test_readme_has_commands_with_outputs():
     assert any(c.startswith("symhess rank") for c, _, _ in COMMANDS)
 
 
-@pytest.mark.parametrize("cmd, expected, status", [_param(*c) for c in COMMANDS])
-def test_readme_command(cmd, expected, status, tmp_path):
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+def _run(cmd: str, workdir: Path) -> subprocess.CompletedProcess:
+    """``cmd`` in ``workdir`` (a fresh copy of ``examples/`` there), as the README's reader would run it."""
+    shutil.copytree(ROOT / "examples", workdir / "examples")
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
                COLUMNS="200")
     if cmd.startswith("python3 run.py"):
         cmd = f"{sys.executable} {ROOT / 'run.py'}" + cmd[len("python3 run.py"):]
-    proc = subprocess.run(cmd, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200)
+    return subprocess.run(cmd, shell=True, cwd=workdir, env=env, capture_output=True, text=True, timeout=1200)
+
+
+def _selected(items) -> list[str]:
+    """The commands of the selected ``test_readme_command`` items that will not skip, in test order."""
+    return list(dict.fromkeys(
+        item.callspec.params["cmd"] for item in items if getattr(item, "originalname", None) == "test_readme_command"
+        and not any(flag in item.callspec.params["cmd"] and not _installed(pkg) for flag, pkg in NEEDS.items())))
+
+
+def background_jobs(items, mktemp):
+    """Every selected command, for the background lane (``tests/conftest.py``): they are independent."""
+    return {cmd: functools.partial(_run, cmd, mktemp("readme")) for cmd in _selected(items)}
+
+
+@pytest.mark.parametrize("cmd, expected, status", [_param(*c) for c in COMMANDS])
+def test_readme_command(cmd, expected, status, background, tmp_path):
+    proc = background(__name__, cmd, lambda: _run(cmd, tmp_path))
     assert proc.returncode == status, f"{cmd}: exit {proc.returncode}\n{proc.stderr[-2000:]}"
     assert "Traceback" not in proc.stderr
     if expected is not None:

@@ -34,8 +34,8 @@ ARCHS = {
         (2, 5, 4), (conv2d(2, (2, 3), stride=(2, 1), padding=(1, 0)), AvgPool((2, 2)), Flatten(), Dense(2))),
     "conv1d-mixed-relu-avgpool": SequentialArchitecture(
         (1, 6), (conv1d(2, 3, bias=True), ReLU(), AvgPool((2,)), conv1d(2, 2), Flatten(), Dense(2, bias=True))),
-    "conv2d-two-layers-maxpool": SequentialArchitecture(
-        (1, 5, 5), (conv2d(2, 2), MaxPool((2, 2)), conv2d(1, 2, padding=1, bias=True), ReLU(), Flatten(),
+    "conv2d-two-layers-maxpool": SequentialArchitecture(  # 2x4x3 -> max-pool drops the last column -> 2x2x1
+        (1, 5, 4), (conv2d(2, 2), MaxPool((2, 2)), conv2d(1, 2, padding=1, bias=True), ReLU(), Flatten(),
                     Dense(2))),
 }
 

@@ -1,10 +1,11 @@
 """No file may run code: ``--torch`` reads with ``weights_only=True`` and an allow-list of module classes.
 
-Each malicious file carries a payload that creates a marker file when unpickled. We first check
-that the payload is live (plain ``pickle.load`` or ``torch.load(weights_only=False)`` does create
-the marker), then that ``symhess rank --torch FILE``, run as a real
-subprocess, does not: exit status 2, exactly one line on stderr naming ``--torch``, no
-traceback, no output, no marker.
+Each malicious file carries a payload that creates a marker file when unpickled. We check that
+``symhess rank --torch FILE``, run as a real subprocess (in the background lane of
+``tests/conftest.py``), does not create it (exit status 2,
+exactly one line on stderr naming ``--torch``, no traceback, no output, no marker), and that
+the payload is live (plain ``pickle.load`` or ``torch.load(weights_only=False)`` then does
+create the marker).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pickle
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -100,14 +102,27 @@ CASES = [("pickle0", "open"), ("pickle2", "system"), ("pickle5", "exec"), ("torc
          ("torch", "exec"), ("torch-inside-module", "open")]
 
 
+def _case(kind: str, payload: str, workdir: Path) -> Callable[[], tuple[Path, Path, subprocess.CompletedProcess]]:
+    """Write the malicious file now (torch's RNG left as it was); the job: ``symhess rank --torch`` on it."""
+    marker, path = workdir / "marker", workdir / "model.pt"
+    with torch.random.fork_rng():
+        _write(kind, payload, path, marker)
+    return lambda: (path, marker, _run("-m", "symhess", "rank", "--torch", str(path), "--input-dim", "8",
+                                       "--samples", "3"))
+
+
+def background_jobs(items, mktemp):
+    """The real ``symhess`` subprocess of every selected case, for the background lane (``tests/conftest.py``)."""
+    keys = [(item.callspec.params["kind"], item.callspec.params["payload"]) for item in items
+            if getattr(item, "originalname", None) == "test_malicious_file_runs_no_code"]
+    return {(kind, payload): _case(kind, payload, mktemp(f"{kind}-{payload}")) for kind, payload in keys}
+
+
 @pytest.mark.parametrize("kind,payload", CASES, ids=[f"{k}-{p}" for k, p in CASES])
-def test_malicious_file_runs_no_code(tmp_path, kind, payload):
-    marker = tmp_path / "marker"
-    path = tmp_path / "model.pt"
-    _write(kind, payload, path, marker)
-    assert _unsafe_load_creates_marker(path, marker, kind), "the payload should be live"
-    proc = _run("-m", "symhess", "rank", "--torch", str(path), "--input-dim", "8", "--samples", "3")
+def test_malicious_file_runs_no_code(background, tmp_path, kind, payload):
+    path, marker, proc = background(__name__, (kind, payload), lambda: _case(kind, payload, tmp_path)())
     assert not marker.exists(), "the file ran code"
+    assert _unsafe_load_creates_marker(path, marker, kind), "the payload should be live"
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.splitlines()
     assert len(lines) == 1, proc.stderr
