@@ -112,8 +112,8 @@ CATALOGUE: tuple[Mutation, ...] = (
     Mutation("mod-leaf-pivot-column", "symhess/linalg/modular.py",
              "        M[:, j:] -= c[:, None] * row[j:]", "        M[:, j + 1:] -= c[:, None] * row[j + 1:]",
              "the lazy leaf Gauss-Jordan leaves the pivot column uncleared", T_RANK + ("tests/test_monte_carlo.py",)),
-    Mutation("rank-mc-min", "symhess/linalg/rank.py", "        r = max(ranks)",
-             "        r = min(ranks)",
+    Mutation("rank-mc-min", "symhess/linalg/rank.py", "    r = max(ranks)",
+             "    r = min(ranks)",
              "Monte Carlo rank takes the minimum over primes", T_RANK),
     # ------------------------------------------------------------------ bounds: FCN, Theorems 7-10, dispatcher
     Mutation("bound-thm7", "symhess/theory/bounds.py", "(\"q(Kd_1+k-q)\", q * (K * d1 + k - q))",
