@@ -23,7 +23,7 @@ p ≈ 3·10^4 (target: 10 minutes, 16 GB), then the certified p = 9,360 instance
 10 minutes, 8 GB); prints one line per target with the ratio or the limits, the peak memory and
 the load average.
 
-Each measurement runs in a fresh subprocess, so the peak memory (``ru_maxrss``) is its own.
+Each measurement runs in a fresh subprocess, so the peak memory (``VmHWM``, :func:`symhess.linalg.memory.peak_rss_bytes`) is its own.
 FLINT and the BLAS get the same number of threads (``--threads``, default all cores).
 """
 

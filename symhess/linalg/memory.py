@@ -45,7 +45,16 @@ def default_limit_bytes() -> int:
 
 
 def peak_rss_bytes() -> int:
-    """Peak resident memory of this process so far (``ru_maxrss``, kilobytes on Linux)."""
+    """Peak resident memory of this process so far: ``VmHWM`` of ``/proc/self/status`` (the high-water mark of
+    this program's own memory), elsewhere ``ru_maxrss`` (which on Linux also counts the parent's memory
+    at ``fork`` before ``exec``: a child of a large process would report the parent's size)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
