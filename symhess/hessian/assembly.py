@@ -432,9 +432,11 @@ def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequen
     when ``nK < p`` (rank ``JᵀJ`` = rank ``J`` over ℚ; likewise a column block of ``H_O`` has
     the rank of the same columns of ``Ĵ``). ``column_blocks``: parts (``"outer"``,
     ``"functional"``) whose column blocks ``l = 1..L`` are ranked too. Raises
-    :class:`InputError` before assembling if the estimated memory
-    (:func:`symhess.linalg.memory.estimate_rank_bytes`) exceeds ``memory_limit`` (default: half the
-    machine's RAM).
+    :class:`InputError` before assembling if the estimated memory exceeds ``memory_limit`` (default:
+    half the machine's RAM): :func:`symhess.linalg.memory.estimate_rank_bytes`, or for ``H_L`` alone
+    beyond the certify limit ``8 p² + max(loss_assembly_bytes, monte_carlo_rank_bytes)`` with the
+    structural :func:`~symhess.linalg.memory.loss_rank_bound`; plus what the process holds already
+    and :data:`~symhess.linalg.memory.CALL_OVERHEAD_BYTES` (the peak reported is the whole process's).
     """
     for name in (*parts, *column_blocks):
         if name not in ("outer", "functional", "loss"):
