@@ -419,6 +419,18 @@ def assemble_any(net: Network | SequentialNetwork, data: Dataset, functional: bo
     return assemble(net, data, functional=functional, outer=outer, arithmetic=arithmetic)
 
 
+def _diagonal_factors(A: IntegerHessians, matrix: str, offsets: Sequence[int]) -> list[tuple[int, np.ndarray]] | None:
+    """Claimed factors of the diagonal blocks of ``matrix``'s integer form (checked exactly by
+    :func:`symhess.linalg.rank.row_reduced_block` before use): ``H_L``'s block ``l`` is ``s_y Ĵ_lᵀ Ĵ_l`` and
+    ``F̂``'s is 0 when the network is linear in each layer's parameters (``F̂`` has no diagonal blocks)."""
+    J = A.jacobian
+    if J is None or matrix not in ("loss", "functional"):
+        return None
+    rows = J.shape[0] if matrix == "loss" else 0
+    scale = A.target_scale if matrix == "loss" else 1
+    return [(scale, J[:rows, lo:hi]) for lo, hi in zip(offsets[:-1], offsets[1:])]
+
+
 def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequence[str] = ("outer", "functional", "loss"),
                   certify_limit: int = DEFAULT_CERTIFY_LIMIT, memory_limit: int | None = None,
                   seed: int = 0, primes: int | None = None, method: str = "exact",
@@ -479,10 +491,11 @@ def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequen
         else:
             whole = columns == slice(None)
             square = whole and matrix != "jacobian"
+            offsets = list(arch.param_offsets) + [p]
             res = integer_rank(A.integer(matrix)[:, columns], certify=certify, seed=seed, primes=primes,
                                symmetric=True if square else None,
-                               column_blocks=list(arch.param_offsets) + [p] if square else None,
-                               memory_limit=memory_limit)
+                               column_blocks=offsets if square else None, memory_limit=memory_limit,
+                               block_factors=_diagonal_factors(A, matrix, offsets) if square else None)
         res.details["matrix"] = matrix
         return res
 

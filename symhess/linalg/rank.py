@@ -36,7 +36,7 @@ import numpy as np
 
 from ..scalars import InputError
 from .dixon import dixon_solve, fits_int64_plan, qadic_residual_is_zero
-from .integer import max_abs
+from .integer import common_dtype, exact_matmul, exact_mul, max_abs
 from .matrices import to_fmpq_mat
 from .memory import default_limit_bytes
 from .modular import (_PRIME_BITS, BLAS_INNER, BLAS_LEAF_ROWS, BLAS_PANEL_ROWS, BLAS_PRIME_BITS,  # noqa: F401
@@ -176,7 +176,8 @@ CERTIFICATES = ("schur", "kernel")
 def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int | None = None,
                  symmetric: bool | None = None, max_tries: int = 4,
                  forced_primes: Sequence[int] = (), certificate: str = "kernel",
-                 column_blocks: Sequence[int] | None = None, memory_limit: int | None = None) -> RankResult:
+                 column_blocks: Sequence[int] | None = None, memory_limit: int | None = None,
+                 block_factors: Sequence[tuple[int, np.ndarray]] | None = None) -> RankResult:
     """Exact rank of an integer numpy matrix (``int64``, or object of Python ints): the fast path.
 
     **Lower bound** (a proof): rank ``r`` modulo a random 62-bit prime ``q0`` with pivot rows
@@ -197,7 +198,10 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
     ``column_blocks`` (column offsets ``0 = c_0 < … < c_L = n``): first try the cheaper upper
     bound ``rank a ≤ Σ_l rank a[:, c_l:c_{l+1}]`` (sub-additivity of rank), each block rank
     certified the same way; if the sum equals ``r`` the rank is proved without touching the
-    whole Schur complement; otherwise the whole matrix is certified.
+    whole Schur complement; otherwise the whole matrix is certified. ``block_factors`` (one
+    ``(s_l, F_l)`` per block, for a square ``a`` whose rows are indexed like its columns): the
+    diagonal block is claimed to be ``s_l F_lᵀ F_l``; where that holds exactly and ``F_l`` has fewer
+    rows, block ``l``'s rank is that of a smaller matrix (:func:`row_reduced_block`).
 
     ``memory_limit`` (bytes; default half the RAM): the kernel basis has ``r (n − r)`` rationals of
     up to a Hadamard bound of bits; if :func:`kernel_certificate_bytes` exceeds the limit, the
@@ -244,9 +248,16 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
         lower = f"lower: minor on {r} pivot rows/cols non-zero mod prime {q}; "
         if column_blocks is not None and work is arr and len(column_blocks) > 2:
             parts = []
-            for lo, hi in zip(column_blocks[:-1], column_blocks[1:]):
-                parts.append(integer_rank(arr[:, lo:hi], seed=seed, max_tries=max_tries,
+            reduced = []
+            for l, (lo, hi) in enumerate(zip(column_blocks[:-1], column_blocks[1:])):
+                block = row_reduced_block(arr, lo, hi, *block_factors[l]) if block_factors else None
+                if block is None:
+                    block = arr[:, lo:hi]
+                else:
+                    reduced.append(l)
+                parts.append(integer_rank(block, seed=seed, max_tries=max_tries,
                                           certificate=certificate, memory_limit=memory_limit).rank)
+            base["row_reduced_blocks"] = reduced
             if sum(parts) == r:
                 return RankResult(r, shape, "exact", True, "certified",
                                   lower + f"upper: sum of certified column-block ranks {parts}",
@@ -268,6 +279,38 @@ def integer_rank(a: np.ndarray, certify: bool = True, seed: int = 0, primes: int
             return RankResult(r, shape, "exact", True, "certified", lower + text, dict(base, **info))
     raise CertificateError(f"rank not certified: no verified upper bound after {max_tries} primes {tried} "
                            "(with random 62-bit primes this is astronomically unlikely)")
+
+
+FACTOR_CHECK_ROWS = 512
+"""Rows of ``s F_lᵀ F_l`` formed at a time when :func:`row_reduced_block` checks a diagonal block."""
+
+
+def row_reduced_block(a: np.ndarray, lo: int, hi: int, scale: int, factor: np.ndarray) -> np.ndarray | None:
+    """A matrix with the rank of the column block ``A = a[:, lo:hi]``, smaller when ``a[lo:hi, lo:hi]`` has a thin factor.
+
+    Rows of ``A``: ``X = a[R̄, lo:hi]`` (``R̄`` = the rows outside ``lo:hi``) and ``Y = a[lo:hi, lo:hi]``.
+    If ``Y = s Fᵀ F`` exactly (``s > 0``; ``F`` = ``factor``, ``k × (hi − lo)``, checked here in row
+    chunks with exact products), then ``rank A = rank [X; F]`` over ℚ: the row space of ``A`` is
+    ``row(X) + row(Y)``, ``row(Y) ⊆ row(F)`` since ``Y = (s Fᵀ) F``, and ``rank Y = rank F`` since
+    ``Fᵀ F v = 0 ⇒ ‖F v‖² = 0 ⇒ F v = 0``; so ``row(Y) = row(F)``. ``k = 0`` covers a zero diagonal
+    block (``Y = 0``: ``rank A = rank X``). Used for ``H_L = s_y ĴᵀĴ + F̂`` and ``F̂``, whose diagonal
+    blocks are ``s_y Ĵ_lᵀ Ĵ_l`` and 0 when the network is linear in each layer's parameters
+    (checked, not assumed). Returns ``[X; F]``, or ``None`` if ``F`` is not thinner than the block
+    or the identity does not hold.
+    """
+    width = hi - lo
+    F = np.asarray(factor)
+    if scale <= 0 or F.ndim != 2 or F.shape[1] != width or F.shape[0] >= width or a.shape[0] != a.shape[1]:
+        return None
+    for start in range(0, width, FACTOR_CHECK_ROWS):
+        stop = min(width, start + FACTOR_CHECK_ROWS)
+        expected = exact_mul(exact_matmul(F[:, start:stop].T, F), scale) if F.shape[0] else 0
+        if not np.array_equal(a[lo + start:lo + stop, lo:hi], np.broadcast_to(expected, (stop - start, width))):
+            return None
+    rest = np.concatenate([a[:lo, lo:hi], a[hi:, lo:hi]], axis=0)
+    if F.shape[0] == 0:
+        return rest
+    return np.concatenate(common_dtype([rest, F]), axis=0)
 
 
 def _monte_carlo_result(work: np.ndarray, shape: tuple[int, int], biggest: int, seed: int,
