@@ -68,10 +68,33 @@ def check_seed(inst: Instance, seed: int, label: str) -> list[CheckResult]:
                 res = integer_rank(m, forced_primes=[unlucky], seed=seed)
                 ranks.append(res.rank if res.certified else None)
                 refused.append(res.details.get("primes", [None])[0] == unlucky and len(res.details["primes"]) > 1)
+        out.append(_factor_case(N, label, part))
         out.append(compare_exact(NAME, f"{label} [{part}: certified ranks with an unlucky prime]", [r] * 6, ranks,
                                  f"rank mod q of general/transposed/symmetric, q = 2^61 - 1 then {UNLUCKY_BLAS}: "
                                  f"{mod_q} (< r = {r} when the prime is unlucky); q refused: {refused}"))
     return out
+
+
+def _factor_case(N, label: str, part: str) -> CheckResult:
+    """Column blocks through diagonal factors (``row_reduced_block``): on ``S = WᵀW`` (``W`` the first third of
+    the rows of ``N``) the right factors are used and give FLINT's rank; a factor off by one entry is refused."""
+    k = max(1, N.shape[0] // 3)
+    W = np.array(N[:k], dtype=object)
+    S = W.T.dot(W)
+    offs = [0, (N.shape[1] + 1) // 2, N.shape[1]]
+    right = [(1, W[:, lo:hi]) for lo, hi in zip(offs[:-1], offs[1:])]
+    wrong = [(1, w.copy()) for _, w in right]
+    for _, w in wrong:
+        w[0, 0] += 1
+    good = integer_rank(S, column_blocks=offs, block_factors=right)
+    bad = integer_rank(S, column_blocks=offs, block_factors=wrong)
+    expected = flint.fmpz_mat(S.tolist()).rank()
+    thin = [l for l in range(2) if offs[l + 1] - offs[l] > k]
+    return compare_exact(NAME, f"{label} [{part}: diagonal factors: right ones used, wrong ones refused]",
+                         [expected, expected, thin, []],
+                         [good.rank, bad.rank, good.details.get("row_reduced_blocks", thin),
+                          bad.details.get("row_reduced_blocks", [])],
+                         f"S = WᵀW, W = {k} rows of N; column blocks {offs}")
 
 
 def check(inst: Instance) -> list[CheckResult]:
