@@ -10,6 +10,7 @@ then checks that the README and the commands agree.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shutil
@@ -35,8 +36,11 @@ def run(cmd: str) -> str:
     return out.rstrip("\n")
 
 
-def main() -> int:
-    skip_heavy = "--skip-heavy" in sys.argv
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--skip-heavy", action="store_true",
+                    help="leave the outputs of `symhess check` (without --claim) and --full commands as they are")
+    skip_heavy = ap.parse_args(argv).skip_heavy
     text = (ROOT / "README.md").read_text()
 
     def refresh(block: re.Match) -> str:
