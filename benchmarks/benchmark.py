@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                        f"rank {mc['rank']} ({'met' if ok else 'NOT met'}; "
                        f"{mc.get('primes', '?')} primes, error bound {mc.get('error_bound', float('nan')):.2g}; "
                        f"load {_load()})")
-    for spec in [x for x in args.certified_specs.split(";") if x]:
+    for spec in [x.strip() for x in args.certified_specs.split(";") if x.strip()]:
         ex = run("exact", spec, args)
         if ex is None:
             summary.append(f"certified at {spec}: timeout ({args.timeout:g} s)")
