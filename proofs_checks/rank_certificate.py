@@ -29,7 +29,8 @@ import random
 import flint
 import numpy as np
 
-from symhess.linalg.rank import _pivots, integer_array, integer_rank, random_prime
+from symhess.linalg.modular import random_prime
+from symhess.linalg.rank import _pivots, integer_array, integer_rank
 from symhess.nets.architecture import Architecture, ConvLayer
 
 from .framework import CheckResult, Claim, compare_exact, each_seed

@@ -12,7 +12,8 @@ import flint
 import numpy as np
 import pytest
 
-from symhess.linalg.rank import CertificateError, _kernel_certificate_np, exact_rank, integer_rank, random_prime
+from symhess.linalg.modular import random_prime
+from symhess.linalg.rank import CertificateError, _kernel_certificate_np, exact_rank, integer_rank
 
 UNLUCKY = 7
 LUCKY = 2305843009213693951  # 2^61 − 1, a Mersenne prime

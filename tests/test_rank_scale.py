@@ -8,8 +8,8 @@ import flint
 import numpy as np
 import pytest
 
-from symhess.linalg.rank import (CertificateError, integer_rank, random_prime, rank_mod, schur_bound_bits,
-                                 schur_certificate)
+from symhess.linalg.modular import random_prime
+from symhess.linalg.rank import CertificateError, integer_rank, rank_mod, schur_bound_bits, schur_certificate
 
 UNLUCKY = 7
 LUCKY = 2305843009213693951  # 2^61 − 1
@@ -166,8 +166,8 @@ def test_loss_alone_is_built_in_place_and_equal():
 
 # ---------------------------------------------------------------- float64 BLAS elimination and limb residuals
 
-from symhess.linalg.rank import (BLAS_PRIME_BITS, _kernel_certificate_np, _reduce, _residual_is_zero_limbs,  # noqa: E402
-                          rank_mod_blas)
+from symhess.linalg.modular import BLAS_PRIME_BITS, _mod_matmul, _reduce, rank_mod_blas  # noqa: E402
+from symhess.linalg.rank import _kernel_certificate_np, _residual_is_zero_limbs  # noqa: E402
 
 
 def test_reduce_is_exact_at_the_edges():
@@ -193,7 +193,6 @@ def test_rank_mod_blas_matches_flint_with_a_nonsingular_pivot_minor(m, n, r):
 def test_rank_mod_blas_sees_an_unlucky_prime():
     assert rank_mod_blas(SQUARE, UNLUCKY)[0] == 2  # rank 3 over ℚ
     with pytest.raises(ValueError):
-        from symhess.linalg.rank import _mod_matmul
         _mod_matmul(np.ones((1, 1)), np.ones((1, 1)), LUCKY)  # 62-bit: products not exact in float64
 
 

@@ -464,7 +464,8 @@ def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequen
     if loss_only and not certify:  # one int64 p × p buffer and the Monte Carlo working set
         estimate = 8 * p * p + max(loss_assembly_bytes(arch, data.n),
                                    monte_carlo_rank_bytes(p, p, loss_rank_bound(arch, data.n)))
-    estimate += resident_bytes() + CALL_OVERHEAD_BYTES  # the peak is the whole process's: count what it holds
+    held = resident_bytes() + CALL_OVERHEAD_BYTES  # the peak is the whole process's: count what it holds
+    estimate += held
     check_fits(estimate, memory_limit)
     start = time.perf_counter()
     via_jacobian = data.n * arch.outputs < p
@@ -472,7 +473,7 @@ def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequen
     if loss_only:  # H_L alone: F̂ + s_y ĴᵀĴ in one p × p buffer, ĴᵀĴ never formed whole
         A = _add_outer_in_place(assemble_any(net, data, functional=True, outer=False))
         if A is None:  # entries beyond int64: the general path, with its own estimate
-            estimate = general + resident_bytes() + CALL_OVERHEAD_BYTES
+            estimate = general + held
             check_fits(estimate, memory_limit)
     if A is None:
         with np.errstate(over="ignore", invalid="ignore"):  # float64 overflow is detected just below
@@ -482,6 +483,7 @@ def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequen
         if loss_only:
             A = _loss_in_place(A)  # drop ĴᵀĴ and F̂ (one p × p matrix less at the peak)
     seconds = {"assembly": time.perf_counter() - start}
+    offsets = list(arch.param_offsets) + [p]
 
     def rank_of(name: str, columns: slice = slice(None)):
         matrix = "jacobian" if name == "outer" and via_jacobian else name
@@ -491,7 +493,6 @@ def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequen
         else:
             whole = columns == slice(None)
             square = whole and matrix != "jacobian"
-            offsets = list(arch.param_offsets) + [p]
             res = integer_rank(A.integer(matrix)[:, columns], certify=certify, seed=seed, primes=primes,
                                symmetric=True if square else None,
                                column_blocks=offsets if square else None, memory_limit=memory_limit,
@@ -504,8 +505,7 @@ def hessian_ranks(net: Network | SequentialNetwork, data: Dataset, parts: Sequen
         t0 = time.perf_counter()
         ranks[name] = rank_of(name)
         seconds[name] = ranks[name].details["seconds"] = time.perf_counter() - t0
-    offs = list(arch.param_offsets) + [p]
-    blocks = {name: tuple(rank_of(name, slice(offs[l], offs[l + 1])).rank for l in range(arch.depth))
+    blocks = {name: tuple(rank_of(name, slice(offsets[l], offsets[l + 1])).rank for l in range(arch.depth))
               for name in column_blocks}
     seconds["total"] = time.perf_counter() - start
     return HessianRanks(p, ranks, seconds, peak_rss_bytes(), estimate, certify_limit, blocks)

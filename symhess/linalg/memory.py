@@ -107,6 +107,14 @@ def sequential_work_bytes(arch: SequentialArchitecture) -> int:
     return 8 * 3 * (maps + worst)
 
 
+def assembly_work_bytes(arch: Architecture | SequentialArchitecture, n: int) -> int:
+    """The assembly's working set besides its ``p × p`` matrices: :func:`sequential_work_bytes` for a layer
+    stack, :func:`forward_jacobian_bytes` for a 1D network."""
+    if isinstance(arch, SequentialArchitecture):
+        return sequential_work_bytes(arch)
+    return forward_jacobian_bytes(arch, n)
+
+
 def estimate_rank_bytes(arch: Architecture | SequentialArchitecture, n: int, parts: Iterable[str] = ("loss",)) -> int:
     """Bytes needed to assemble and rank ``parts`` of the Hessians of ``arch`` on ``n`` samples.
 
@@ -117,7 +125,7 @@ def estimate_rank_bytes(arch: Architecture | SequentialArchitecture, n: int, par
     parts = tuple(parts)
     square = any(name != "outer" for name in parts) or n * arch.outputs >= p
     per_entry = BYTES_PER_ENTRY_ASSEMBLY + BYTES_PER_ENTRY_RANK if square else 0
-    work = sequential_work_bytes(arch) if isinstance(arch, SequentialArchitecture) else forward_jacobian_bytes(arch, n)
+    work = assembly_work_bytes(arch, n)
     return per_entry * p * p + work + 8 * 4 * n * arch.outputs * p
 
 
@@ -143,7 +151,7 @@ def loss_assembly_bytes(arch: Architecture | SequentialArchitecture, n: int, blo
     p = arch.num_params
     sizes = [layer.num_params for layer in arch.layers]
     off_diagonal = sum(sizes[l] * sizes[k] for l in range(len(sizes)) for k in range(l))
-    work = sequential_work_bytes(arch) if isinstance(arch, SequentialArchitecture) else forward_jacobian_bytes(arch, n)
+    work = assembly_work_bytes(arch, n)
     return 3 * 8 * off_diagonal + work + 8 * 4 * n * arch.outputs * p + 3 * 8 * block_rows * p
 
 

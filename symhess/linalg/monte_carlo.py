@@ -147,7 +147,7 @@ def monte_carlo_rank(work: np.ndarray, seed: int = 0, primes: int | None = None,
     q = next(stream)
     eliminations, checks = [q], []
     r, cols, rows = rank_mod_blas(work, q)
-    bound = min(1.0, _divides_probability(_hadamard_log2(biggest, r + 1), q.bit_length()))
+    bound = _divides_probability(_hadamard_log2(biggest, r + 1), q.bit_length())
     while True:
         if r >= min(work.shape) or biggest == 0:
             return r, eliminations, checks, 0.0  # nothing above r to miss

@@ -39,9 +39,7 @@ from .dixon import dixon_solve, fits_int64_plan, qadic_residual_is_zero
 from .integer import common_dtype, exact_matmul, exact_mul, max_abs
 from .matrices import to_fmpq_mat
 from .memory import default_limit_bytes
-from .modular import (_PRIME_BITS, BLAS_INNER, BLAS_LEAF_ROWS, BLAS_PANEL_ROWS, BLAS_PRIME_BITS,  # noqa: F401
-                      _mod_matmul, _prime_stream, _reduce, _residues, _rref_rows, _rref_small, _sub_mod,
-                      random_prime, rank_mod_blas)
+from .modular import _PRIME_BITS, BLAS_PRIME_BITS, _prime_stream, random_prime, rank_mod_blas
 from .monte_carlo import (MC_CHECK_VECTORS, MC_ERROR_TARGET, MC_MAX_PRIMES, MC_MIN_PRIMES, _error_bound,
                           monte_carlo_rank)
 
@@ -104,8 +102,6 @@ def integer_array(a: Any) -> np.ndarray:
     for i, row in enumerate(N.tolist()):
         out[i, :] = [int(v) for v in row]
     return out
-
-
 
 
 def _pivots(reduced: flint.nmod_mat, rank: int) -> list[int]:
